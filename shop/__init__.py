@@ -1,0 +1,152 @@
+"""The OCOP marketplace: create_app() wires configuration, extensions and blueprints."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Any = None, **overrides: Any) -> Flask:
+    """Build the application.
+
+    `config` is a name ("development", "test", "production") or a Config class, defaulting
+    to FLASK_CONFIG; keyword overrides win over it (INSTANCE_PATH moves the instance folder).
+    """
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=instance_path or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _load_config(app, config, overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'shop.db'}"
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def _load_config(app: Flask, config: Any, overrides: dict[str, Any]) -> None:
+    from config import CONFIGS
+
+    if config is None:
+        config = os.environ.get("FLASK_CONFIG", "development")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    app.config.from_object(config() if isinstance(config, type) else config)
+    app.config.update(overrides)
+
+
+def register_extensions(app: Flask) -> None:
+    """Attach each extension instance to this application."""
+    from shop import mail, models  # noqa: F401  (models registers every table)
+    from shop.i18n import select_locale
+
+    db.init_app(app)
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=is_sqlite)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    mail.register_session_hooks()
+
+    from shop.i18n import lazy_login_message
+
+    login_manager.login_message = lazy_login_message()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from shop.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each domain's blueprint."""
+    from shop import media
+    from shop.accounts.views import bp as accounts_bp
+    from shop.cart.views import bp as cart_bp
+    from shop.catalog.views import bp as catalog_bp
+    from shop.i18n import bp as i18n_bp
+    from shop.producers.views import bp as producers_bp
+    from shop.search.views import bp as search_bp
+
+    for blueprint in (accounts_bp, cart_bp, catalog_bp, i18n_bp, producers_bp, search_bp):
+        app.register_blueprint(blueprint)
+    media.register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One friendly page for every error, in the visitor's language; never a stack trace."""
+    from shop.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals every template may use."""
+    from shop.formatting import format_day, format_vnd
+    from shop.i18n import current_language
+    from shop.phones import display_mobile
+
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["mobile"] = display_mobile
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        from shop.cart.services import cart_count
+
+        return {
+            "shop_name": app.config["SHOP_NAME"],
+            "current_language": current_language(),
+            "cart_count": cart_count(),
+        }
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` sub-commands (demo data, users, mail)."""
+    from shop.cli import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers that make the browser refuse framing, sniffing and inline script."""
+
+    @app.after_request
+    def add_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

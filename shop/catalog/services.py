@@ -1,0 +1,122 @@
+"""Catalogue queries. `listable_products()` is the single definition of what the shop shows."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from shop import clock
+from shop.catalog.models import Product, ProductSet
+from shop.certification.models import Certificate
+from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
+from shop.extensions import db
+from shop.producers.models import Producer
+
+PRODUCT_SETS_CSV = Path(__file__).resolve().parent.parent / "data" / "ocop_product_sets.csv"
+
+
+def current_certificate_id(day: dt.date | None = None) -> sa.ScalarSelect:
+    """Correlated subquery: the id of the product's newest approved certificate valid on `day`.
+
+    Revoked and rejected certificates have their own status, so "approved" already means
+    "not revoked"; expiry is compared with the date itself, so no job is needed.
+    """
+    day = day or clock.today()
+    return (
+        sa.select(Certificate.id)
+        .where(
+            Certificate.product_id == Product.id,
+            Certificate.status == CertificateStatus.APPROVED,
+            Certificate.expires_on >= day,
+        )
+        .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+def listable_products(day: dt.date | None = None) -> sa.Select[tuple[Product, Certificate]]:
+    """Products the shop may show and sell on `day`, each with its current certificate.
+
+    Listable = product active, producer active, and a current certificate (approved, not
+    revoked, expires_on >= today). Every storefront path builds on this select; callers add
+    filters, ordering and paging. `Product.producer` is loaded by the same query.
+    """
+    return (
+        sa.select(Product, Certificate)
+        .join(Product.producer)
+        .join(Certificate, Certificate.id == current_certificate_id(day))
+        .where(Product.status == ProductStatus.ACTIVE, Producer.status == ProducerStatus.ACTIVE)
+        .options(contains_eager(Product.producer))
+    )
+
+
+def get_listable(product_id: int, day: dt.date | None = None) -> tuple[Product, Certificate] | None:
+    """The product and its current certificate, or None when it may not be shown or sold."""
+    row = db.session.execute(listable_products(day).where(Product.id == product_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def get_listable_by_slug(
+    slug: str, day: dt.date | None = None
+) -> tuple[Product, Certificate] | None:
+    """As get_listable, by the product's public slug."""
+    row = db.session.execute(listable_products(day).where(Product.slug == slug)).first()
+    return (row[0], row[1]) if row else None
+
+
+def unlisted_reason(product: Product, day: dt.date | None = None) -> str | None:
+    """Why a product is not on sale (a code for the producer's view), or None if it is."""
+    day = day or clock.today()
+    if product.producer.status != ProducerStatus.ACTIVE:
+        return "producer_suspended"
+    if product.status != ProductStatus.ACTIVE:
+        return f"product_{product.status.value}"
+    certificates = product.certificates
+    if any(c.is_valid_on(day) for c in certificates):
+        return None
+    if not certificates:
+        return "no_certificate"
+    newest = certificates[0]
+    if newest.status == CertificateStatus.APPROVED:
+        return "certificate_expired"
+    return f"certificate_{newest.status.value}"
+
+
+def sync_product_sets(path: Path = PRODUCT_SETS_CSV) -> int:
+    """Insert or update the product-set taxonomy from its CSV; returns the number of sets.
+
+    The taxonomy is data: a new decision replaces the CSV, and this brings the table in line.
+    """
+    existing = {ps.code: ps for ps in db.session.scalars(sa.select(ProductSet))}
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        code = int(row["code"])
+        product_set = existing.get(code) or ProductSet(code=code)
+        product_set.group_code = row["group_code"]
+        product_set.group_vi = row["group_vi"]
+        product_set.group_en = row["group_en"]
+        product_set.name_vi = row["set_vi"]
+        product_set.name_en = row["set_en"]
+        product_set.shippable = row["shippable"].strip().lower() == "yes"
+        db.session.add(product_set)
+    return len(rows)
+
+
+def with_card_data(query: sa.Select) -> sa.Select:
+    """Load what a product card shows (variants for the price, images) without N+1 queries."""
+    from sqlalchemy.orm import selectinload
+
+    return query.options(selectinload(Product.variants), selectinload(Product.images))
+
+
+def price_range(product: Product) -> tuple[int, int] | None:
+    """Lowest and highest variant price in VND, or None for a product without variants."""
+    prices = [v.price for v in product.variants]
+    return (min(prices), max(prices)) if prices else None

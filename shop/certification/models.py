@@ -1,0 +1,83 @@
+"""OCOP certificates: one product's recognition by an issuing body, with its scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from shop import clock
+from shop.certification import rules
+from shop.enums import CertificateStatus, IssuingLevel, enum_type
+from shop.extensions import db
+
+if TYPE_CHECKING:
+    from shop.accounts.models import User
+    from shop.catalog.models import Product
+    from shop.producers.models import Producer
+
+
+class Certificate(db.Model):
+    """A certificate record; the product's current one is the newest valid approved one."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"stars BETWEEN {rules.MIN_STARS} AND {rules.MAX_STARS}", name="stars_ocop_range"
+        ),
+        sa.CheckConstraint("expires_on > decision_date", name="expires_after_decision"),
+        sa.UniqueConstraint("issuing_body_key", "number_key", name="uq_certificates_body_number"),
+        sa.Index("ix_certificates_product_current", "product_id", "status", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
+    producer_id: Mapped[int] = mapped_column(sa.ForeignKey("producers.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(80))
+    number_key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    decision_number: Mapped[str] = mapped_column(sa.String(80))
+    decision_date: Mapped[dt.date]
+    issuing_body: Mapped[str] = mapped_column(sa.String(200))
+    issuing_body_key: Mapped[str] = mapped_column(sa.String(200))
+    issuing_level: Mapped[IssuingLevel] = mapped_column(enum_type(IssuingLevel, "issuing_level"))
+    stars: Mapped[int]
+    expires_on: Mapped[dt.date]
+    scan_path: Mapped[str | None] = mapped_column(sa.String(255))
+    status: Mapped[CertificateStatus] = mapped_column(
+        enum_type(CertificateStatus, "certificate_status"), default=CertificateStatus.PENDING
+    )
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None]
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    product: Mapped[Product] = relationship(back_populates="certificates")
+    producer: Mapped[Producer] = relationship()
+    reviewer: Mapped[User | None] = relationship()
+
+    @validates("number")
+    def _key_number(self, _key: str, value: str) -> str:
+        value = value.strip()
+        self.number_key = rules.number_key(value)
+        return value
+
+    @validates("issuing_body")
+    def _key_body(self, _key: str, value: str) -> str:
+        value = value.strip()
+        self.issuing_body_key = rules.number_key(value)
+        return value
+
+    @validates("decision_date")
+    def _set_expiry(self, _key: str, value: dt.date) -> dt.date:
+        self.expires_on = rules.expiry_for(value)
+        return value
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        """Approved, not revoked, and not past its expiry on `day`."""
+        return self.status == CertificateStatus.APPROVED and self.expires_on >= day
+
+    def days_left(self, day: dt.date | None = None) -> int:
+        """Days from `day` (today) until expiry; 0 on the expiry day itself."""
+        return (self.expires_on - (day or clock.today())).days

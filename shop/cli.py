@@ -1,0 +1,99 @@
+"""`flask` sub-commands: demo data, users, the product-set taxonomy, the mail outbox."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from shop.enums import Role
+from shop.extensions import db
+
+demo_cli = AppGroup("demo", help="The demo catalogue.")
+users_cli = AppGroup("users", help="User accounts.")
+catalog_cli = AppGroup("catalog", help="The catalogue's reference data.")
+mail_cli = AppGroup("mail", help="The e-mail outbox.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo producers, products and accounts (safe to run again)."""
+    from shop.demo import DEMO_ACCOUNTS, load_demo
+
+    created = load_demo()
+    db.session.commit()
+    click.echo(f"Demo catalogue ready ({created} new products).")
+    _print_accounts(DEMO_ACCOUNTS)
+
+
+@demo_cli.command("accounts")
+def demo_accounts() -> None:
+    """Print the demo accounts and their passwords."""
+    from shop.demo import DEMO_ACCOUNTS
+
+    _print_accounts(DEMO_ACCOUNTS)
+
+
+def _print_accounts(accounts) -> None:
+    click.echo("Demo accounts (e-mail / password):")
+    for account in accounts:
+        click.echo(f"  {account.role:<9} {account.email:<32} {account.password}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CUSTOMER.value)
+@click.option(
+    "--name", "full_name", default=None, help="Full name (defaults to the e-mail's user part)."
+)
+@click.option(
+    "--password", default=None, help="Password; a random one is generated and printed if omitted."
+)
+def users_create(email: str, role: str, full_name: str | None, password: str | None) -> None:
+    """Create an account, for example `flask users create --role staff an@cho-ocop.vn`."""
+    from shop.accounts.services import AccountError, create_user
+
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = create_user(
+            email=email,
+            password=password,
+            full_name=full_name or email.split("@")[0],
+            role=Role(role),
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@catalog_cli.command("sync-sets")
+def catalog_sync_sets() -> None:
+    """Bring the product-set table in line with shop/data/ocop_product_sets.csv."""
+    from shop.catalog.services import sync_product_sets
+
+    count = sync_product_sets()
+    db.session.commit()
+    click.echo(f"{count} product sets loaded.")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Deliver every pending message (retry after an SMTP failure; cron-friendly)."""
+    from shop.mail import send_pending
+
+    sent, failed = send_pending()
+    click.echo(f"{sent} sent, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    for group in (demo_cli, users_cli, catalog_cli, mail_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,58 @@
+"""The closed vocabularies of the domain, stored as short strings with CHECK constraints."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    PRODUCER = "producer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class LegalForm(enum.StrEnum):
+    COOPERATIVE = "cooperative"
+    ENTERPRISE = "enterprise"
+    COOPERATIVE_GROUP = "cooperative_group"
+    HOUSEHOLD_BUSINESS = "household_business"
+
+
+class ProducerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    HIDDEN = "hidden"
+
+
+class CertificateStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class IssuingLevel(enum.StrEnum):
+    DISTRICT = "district"
+    PROVINCE = "province"
+    NATIONAL = "national"
+
+
+def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint on every engine."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

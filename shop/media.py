@@ -1,0 +1,115 @@
+"""The Pillow pipeline for product photos.
+
+An upload is checked to be a real image (by content, never by name), refused past a pixel
+cap (decompression bombs), turned upright from its EXIF orientation, stripped of all metadata
+(GPS included) by re-encoding only the pixels, and stored as WebP renditions at fixed widths
+(never upscaled) plus a JPEG fallback, under a name derived from the content's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, current_app, send_from_directory
+from PIL import Image, ImageOps
+
+WIDTHS = (320, 800, 1600)
+MAX_PIXELS = 40_000_000  # about 7,300 × 5,500: more than any phone photo
+MAX_BYTES = 10 * 1024 * 1024
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class ImageRejected(ValueError):
+    """The upload is not an image the shop accepts; the message says why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    key: str
+    width: int
+    height: int
+
+
+def media_root() -> Path:
+    """Where renditions live: instance/media/ (shared storage when scaled out)."""
+    return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
+
+
+def open_checked(data: bytes) -> Image.Image:
+    """Open and fully decode an upload, or raise ImageRejected with a reason code."""
+    if len(data) > MAX_BYTES:
+        raise ImageRejected("too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ALLOWED_FORMATS:
+                raise ImageRejected("format")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ImageRejected("too_many_pixels")
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected("too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError):
+        raise ImageRejected("not_an_image") from None
+    return image
+
+
+def store_image(data: bytes) -> StoredImage:
+    """Check, clean and store an upload; returns its content key and upright size."""
+    image = ImageOps.exif_transpose(open_checked(data))
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    clean = image.convert("RGBA" if has_alpha else "RGB")
+    # Re-creating the image from its pixels alone drops EXIF, XMP, ICC and text chunks.
+    pixels = Image.new(clean.mode, clean.size)
+    pixels.paste(clean)
+    key = hashlib.sha256(pixels.tobytes() + repr(pixels.size).encode()).hexdigest()[:40]
+    folder = media_root() / key[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        path = folder / f"{key}-{width}.webp"
+        if not path.exists():
+            _resized(pixels, width).save(path, "WEBP", quality=80, method=4)
+    fallback = folder / f"{key}.jpg"
+    if not fallback.exists():
+        flat = pixels
+        if pixels.mode == "RGBA":
+            flat = Image.new("RGB", pixels.size, (255, 255, 255))
+            flat.paste(pixels, mask=pixels.getchannel("A"))
+        _resized(flat, 800).save(fallback, "JPEG", quality=82, optimize=True, progressive=True)
+    return StoredImage(key=key, width=pixels.width, height=pixels.height)
+
+
+def _resized(image: Image.Image, width: int) -> Image.Image:
+    if image.width <= width:
+        return image
+    height = round(image.height * width / image.width)
+    return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+def register(app: Flask) -> None:
+    """Serve renditions with year-long caching (their names change when content does)."""
+
+    @app.get("/media/<key>-<int:width>.webp", endpoint="media")
+    def media(key: str, width: int):
+        if width not in WIDTHS or not key.isalnum():
+            abort(404)
+        return send_from_directory(media_root() / key[:2], f"{key}-{width}.webp", max_age=31536000)
+
+    @app.get("/media/<key>.jpg", endpoint="media_jpeg")
+    def media_jpeg(key: str):
+        if not key.isalnum():
+            abort(404)
+        return send_from_directory(media_root() / key[:2], f"{key}.jpg", max_age=31536000)

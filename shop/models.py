@@ -1,0 +1,18 @@
+"""Imports every model so that Alembic and `db.create_all()` see the whole schema."""
+
+from shop.accounts.models import User
+from shop.catalog.models import Product, ProductImage, ProductSet, Variant
+from shop.certification.models import Certificate
+from shop.mail import OutboxMessage
+from shop.producers.models import Producer
+
+__all__ = [
+    "Certificate",
+    "OutboxMessage",
+    "Producer",
+    "Product",
+    "ProductImage",
+    "ProductSet",
+    "User",
+    "Variant",
+]

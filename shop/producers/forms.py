@@ -1,0 +1,61 @@
+"""Producer sign-up form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from shop import geo
+from shop.enums import LegalForm
+from shop.forms_common import (
+    email_field,
+    full_name_field,
+    max_length,
+    new_password_fields,
+    phone_field,
+    required,
+)
+from shop.producers.services import LEGAL_FORM_LABELS
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ProducerSignupForm(FlaskForm):
+    full_name = full_name_field()
+    email = email_field()
+    password, confirm = new_password_fields()
+    producer_name = StringField(
+        _l("Name of the cooperative, business or household"),
+        validators=[
+            required(),
+            Length(min=2, max=160, message=_l("Between 2 and 160 characters.")),
+        ],
+    )
+    legal_form = SelectField(_l("Legal form"), validators=[required()], validate_choice=False)
+    tax_code = StringField(_l("Tax code (mã số thuế)"), validators=[required(), max_length(20)])
+    province_code = SelectField(
+        _l("Province or city"), coerce=_int_or_none, validators=[required()], validate_choice=False
+    )
+    ward_code = SelectField(
+        _l("Ward or commune"), coerce=_int_or_none, validators=[required()], validate_choice=False
+    )
+    street = StringField(_l("Street address"), validators=[required(), max_length(200)])
+    phone = phone_field(optional=False)
+    description = TextAreaField(_l("About your products (optional)"), validators=[max_length(2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.legal_form.choices = [(f.value, label) for f, label in LEGAL_FORM_LABELS.items()]
+        self.province_code.choices = [("", _l("— choose —"))] + geo.provinces()
+        self.ward_code.choices = [("", _l("— choose a province first —"))] + (
+            geo.wards(self.province_code.data) if self.province_code.data else []
+        )
+
+    def validate_legal_form(self, field):
+        if field.data not in {f.value for f in LegalForm}:
+            raise ValidationError(_l("Choose a legal form from the list."))

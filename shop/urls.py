@@ -1,0 +1,23 @@
+"""Redirect targets that stay inside the site."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True for a path on this site ("/cart"), False for "//evil.com", "https://…" or "\\\\x"."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ch in target for ch in "\r\n\t"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(default_endpoint: str = "catalog.home") -> str:
+    """The `next` parameter if it stays on this site, else the default page."""
+    target = request.values.get("next")
+    return target if is_safe_next(target) else url_for(default_endpoint)

@@ -1,0 +1,136 @@
+"""Fixtures: an app on a fresh database per test, a client, a frozen clock.
+
+The database is a new SQLite file per test, or, when TEST_DATABASE_URL is set, the given
+PostgreSQL database emptied after each test. REQUIRE_POSTGRES=1 turns a missing
+TEST_DATABASE_URL into a failure for the tests marked `postgres`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from shop import clock, create_app
+from shop.extensions import db as _db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+FROZEN_TODAY = dt.date(2026, 11, 30)
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE_URL or REQUIRE_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL test: set TEST_DATABASE_URL to run it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """Where the schema lives: a template SQLite file, or the PostgreSQL test database."""
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    if REQUIRE_POSTGRES:
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    return f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the schema once per session (and the product sets every test can use)."""
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        INSTANCE_PATH=str(tmp_path_factory.mktemp("schema-instance")),
+    )
+
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        _seed_reference_data()
+        _db.session.commit()
+        _db.engine.dispose()
+    return database_url
+
+
+def _seed_reference_data() -> None:
+    from shop.catalog.services import sync_product_sets
+
+    sync_product_sets()
+
+
+@pytest.fixture
+def app(_schema, tmp_path):
+    """A test app on a fresh copy of the database, with its own instance folder."""
+    url = _schema
+    if url.startswith("sqlite"):
+        copy = tmp_path / "test.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        if not url.startswith("sqlite"):
+            _empty_postgres()
+        _db.engine.dispose()
+
+
+def _empty_postgres() -> None:
+    """Delete every row except the reference data, and restart the id sequences."""
+    tables = [t.name for t in _db.metadata.sorted_tables if t.name != "product_sets"]
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy handle, inside the app context."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def frozen_today():
+    """Freeze the shop's clock at FROZEN_TODAY; yields a function to move it."""
+    stack = []
+
+    def move_to(day: dt.date):
+        if stack:
+            stack.pop().__exit__(None, None, None)
+        context = clock.frozen(day)
+        context.__enter__()
+        stack.append(context)
+        return day
+
+    move_to(FROZEN_TODAY)
+    yield move_to
+    while stack:
+        stack.pop().__exit__(None, None, None)
+
+
+@pytest.fixture
+def csrf_token(client):
+    """Fetch a page and return the CSRF token the session now holds."""
+
+    def fetch(path: str = "/login") -> str:
+        import re
+
+        html = client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+            r'name="csrf_token" value="([^"]+)"', html
+        )
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    return fetch

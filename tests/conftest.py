@@ -7,12 +7,15 @@ TEST_DATABASE_URL into a failure for the tests marked `postgres`.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
+import re
 import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from shop import clock, create_app
 from shop.extensions import db as _db
@@ -95,8 +98,20 @@ def db(app):
     return _db
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The test itself holds an app context for its database work; without this, requests
+    would share its `g` (and so a cached locale or user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -119,18 +134,41 @@ def frozen_today():
         stack.pop().__exit__(None, None, None)
 
 
+CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
 @pytest.fixture
-def csrf_token(client):
-    """Fetch a page and return the CSRF token the session now holds."""
+def submit(client):
+    """GET a form page (for its CSRF token), then POST `data` to it (or to `action`)."""
 
-    def fetch(path: str = "/login") -> str:
-        import re
+    def post(path: str, data: dict, action: str | None = None, **kwargs):
+        token = csrf_from(client.get(path).get_data(as_text=True))
+        return client.post(action or path, data={**data, "csrf_token": token}, **kwargs)
 
-        html = client.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-            r'name="csrf_token" value="([^"]+)"', html
-        )
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
+    return post
 
-    return fetch
+
+@pytest.fixture
+def english(client):
+    """Make the client a visitor who chose English."""
+    client.set_cookie("lang", "en")
+    return client
+
+
+@pytest.fixture
+def login(submit):
+    """Log the client in as `user` through the real form."""
+
+    def as_user(user, password: str = "mat-khau-123"):
+        response = submit("/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return as_user

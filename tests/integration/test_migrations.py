@@ -1,0 +1,48 @@
+"""`flask db upgrade` on an empty database gives exactly the models' schema, on both engines."""
+
+from __future__ import annotations
+
+import uuid
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from shop import create_app
+from shop.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+
+
+def _schema_differences(url: str, instance) -> list:
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance))
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+            tables = set(sa.inspect(conn).get_table_names())
+        db.engine.dispose()
+    assert set(db.metadata.tables) <= tables
+    return differences
+
+
+def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
+    assert _schema_differences(f"sqlite:///{tmp_path / 'migrated.db'}", tmp_path / "i") == []
+
+
+@pytest.mark.postgres
+def test_migrations_build_the_models_schema_on_postgresql(tmp_path):
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"ocop_migrations_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        differences = _schema_differences(url.render_as_string(hide_password=False), tmp_path / "i")
+        assert differences == []
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -89,11 +89,23 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts.views import bp as accounts_bp
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
+    from shop.certification.views import bp as certification_bp
     from shop.i18n import bp as i18n_bp
     from shop.producers.views import bp as producers_bp
     from shop.search.views import bp as search_bp
+    from shop.staff.views import bp as staff_bp
 
-    for blueprint in (accounts_bp, cart_bp, catalog_bp, i18n_bp, producers_bp, search_bp):
+    blueprints = (
+        accounts_bp,
+        cart_bp,
+        catalog_bp,
+        certification_bp,
+        i18n_bp,
+        producers_bp,
+        search_bp,
+        staff_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     media.register(app)
 
@@ -107,12 +119,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals every template may use."""
-    from shop.formatting import format_day, format_vnd
+    from shop.formatting import format_day, format_local_day, format_local_time, format_vnd
     from shop.i18n import current_language
     from shop.phones import display_mobile
 
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["localday"] = format_local_day
+    app.jinja_env.filters["localtime"] = format_local_time
     app.jinja_env.filters["mobile"] = display_mobile
 
     @app.context_processor

@@ -15,6 +15,7 @@ demo_cli = AppGroup("demo", help="The demo catalogue.")
 users_cli = AppGroup("users", help="User accounts.")
 catalog_cli = AppGroup("catalog", help="The catalogue's reference data.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
+certificates_cli = AppGroup("certificates", help="OCOP certificates.")
 
 
 @demo_cli.command("load")
@@ -93,7 +94,17 @@ def mail_send() -> None:
         raise SystemExit(1)
 
 
+@certificates_cli.command("remind")
+def certificates_remind() -> None:
+    """E-mail producers 60, 30 and 7 days before an expiry (each once; run it daily)."""
+    from shop.certification.services import send_expiry_reminders
+
+    count = send_expiry_reminders()
+    db.session.commit()
+    click.echo(f"{count} reminders queued.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (demo_cli, users_cli, catalog_cli, mail_cli):
+    for group in (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli):
         app.cli.add_command(group)

@@ -32,6 +32,12 @@ def utcnow() -> dt.datetime:
     return now().astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def start_of_day_utc(day: dt.date) -> dt.datetime:
+    """Midnight in Vietnam at the start of `day`, as a naive UTC datetime (for stored stamps)."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=SHOP_TZ)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 @contextlib.contextmanager
 def frozen(day: dt.date | dt.datetime) -> Iterator[None]:
     """Make now()/today() return a fixed moment inside the block (for tests and scripts)."""

@@ -34,6 +34,7 @@ class ProductStatus(enum.StrEnum):
 
 class CertificateStatus(enum.StrEnum):
     PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
     REVOKED = "revoked"

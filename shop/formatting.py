@@ -26,3 +26,21 @@ def format_day(day: dt.date | dt.datetime | None, locale: str | None = None) -> 
     if day is None:
         return ""
     return day.strftime("%d/%m/%Y")
+
+
+def format_local_day(moment: dt.datetime | None) -> str:
+    """A stored UTC timestamp as the Vietnamese calendar day it fell on (dd/mm/yyyy)."""
+    if moment is None:
+        return ""
+    from shop.clock import SHOP_TZ
+
+    return format_day(moment.replace(tzinfo=dt.UTC).astimezone(SHOP_TZ))
+
+
+def format_local_time(moment: dt.datetime | None) -> str:
+    """A stored UTC timestamp in Vietnam's time: dd/mm/yyyy HH:MM."""
+    if moment is None:
+        return ""
+    from shop.clock import SHOP_TZ
+
+    return moment.replace(tzinfo=dt.UTC).astimezone(SHOP_TZ).strftime("%d/%m/%Y %H:%M")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import DateField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from shop.phones import InvalidPhone, normalize_mobile
@@ -48,13 +48,16 @@ def new_password_fields(label=None):
 
 
 class MobileNumber:
-    """Accepts a Vietnamese mobile number and rewrites the field's data to +84…."""
+    """Accepts a Vietnamese mobile number (the view stores it as +84… with normalize_mobile).
+
+    The typed text stays in the field, so a form shown again with other errors keeps it.
+    """
 
     def __call__(self, form, field):
         if not field.data:
             return
         try:
-            field.data = normalize_mobile(field.data)
+            normalize_mobile(field.data)
         except InvalidPhone:
             raise ValidationError(
                 _l("Enter a Vietnamese mobile number: 10 digits starting 03, 05, 07, 08 or 09.")
@@ -74,3 +77,25 @@ def full_name_field():
             Length(min=2, max=120, message=_l("Between 2 and 120 characters.")),
         ],
     )
+
+
+def int_or_none(value):
+    """Coerce a posted choice to int; anything else becomes None (then refused politely)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class DayField(DateField):
+    """A date typed as yyyy-mm-dd (the browser's date picker) or dd/mm/yyyy (the Vietnamese way)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a date such as 24/11/2025.")) from None

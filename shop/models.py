@@ -1,12 +1,15 @@
 """Imports every model so that Alembic and `db.create_all()` see the whole schema."""
 
 from shop.accounts.models import User
+from shop.audit import AuditEntry
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
-from shop.certification.models import Certificate
+from shop.certification.models import Certificate, CertificateReminder
 from shop.mail import OutboxMessage
 from shop.producers.models import Producer
 
 __all__ = [
+    "AuditEntry",
+    "CertificateReminder",
     "Certificate",
     "OutboxMessage",
     "Producer",

@@ -106,7 +106,12 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # Werkzeug spools large test uploads to a temporary file it does not close itself.
+        body = response.request.environ.get("wsgi.input") if response.request else None
+        if body is not None and not body.closed:
+            body.close()
+        return response
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from shop.accounts.forms import (
 )
 from shop.extensions import db, limiter
 from shop.i18n import current_language
+from shop.phones import normalize_mobile
 from shop.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -77,7 +78,7 @@ def register():
                 email=form.email.data,
                 password=form.password.data,
                 full_name=form.full_name.data,
-                phone=form.phone.data or None,
+                phone=normalize_mobile(form.phone.data) if form.phone.data else None,
                 preferred_language=current_language(),
             )
         except services.AccountError as error:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from shop.catalog import services
 from shop.catalog.models import Product
+from shop.certification.qr import verification_qr
 from shop.extensions import db
 
 bp = Blueprint("catalog", __name__)
@@ -19,6 +20,9 @@ UNLISTED_REASONS = {
     "product_hidden": _l("You have hidden the product."),
     "no_certificate": _l("It has no OCOP certificate yet: submit one for review."),
     "certificate_pending": _l("Its OCOP certificate is waiting for staff review."),
+    "certificate_changes_requested": _l(
+        "Staff asked for changes to its OCOP certificate: correct it and send it again."
+    ),
     "certificate_rejected": _l("Its OCOP certificate was rejected."),
     "certificate_revoked": _l("Its OCOP certificate was revoked."),
     "certificate_expired": _l("Its OCOP certificate has expired: submit the renewed one."),
@@ -44,7 +48,11 @@ def product(slug: str):
     if found:
         product, certificate = found
         return render_template(
-            "catalog/product.html", product=product, certificate=certificate, reason=None
+            "catalog/product.html",
+            product=product,
+            certificate=certificate,
+            reason=None,
+            verify_qr=verification_qr(certificate.number),
         )
     product = db.session.scalar(sa.select(Product).where(Product.slug == slug))
     if product is None or not _owns(product):

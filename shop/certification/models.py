@@ -45,13 +45,16 @@ class Certificate(db.Model):
     stars: Mapped[int]
     expires_on: Mapped[dt.date]
     scan_path: Mapped[str | None] = mapped_column(sa.String(255))
+    scan_type: Mapped[str | None] = mapped_column(sa.String(40))
     status: Mapped[CertificateStatus] = mapped_column(
         enum_type(CertificateStatus, "certificate_status"), default=CertificateStatus.PENDING
     )
     submitted_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[dt.datetime | None]
-    review_reason: Mapped[str | None] = mapped_column(sa.Text)
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)  # reject reason or staff message
+    revoked_at: Mapped[dt.datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     product: Mapped[Product] = relationship(back_populates="certificates")
     producer: Mapped[Producer] = relationship()
@@ -74,6 +77,11 @@ class Certificate(db.Model):
         self.expires_on = rules.expiry_for(value)
         return value
 
+    @property
+    def was_verified(self) -> bool:
+        """Staff approved it at some point (it may since have been revoked or expired)."""
+        return self.status in (CertificateStatus.APPROVED, CertificateStatus.REVOKED)
+
     def is_valid_on(self, day: dt.date) -> bool:
         """Approved, not revoked, and not past its expiry on `day`."""
         return self.status == CertificateStatus.APPROVED and self.expires_on >= day
@@ -81,3 +89,17 @@ class Certificate(db.Model):
     def days_left(self, day: dt.date | None = None) -> int:
         """Days from `day` (today) until expiry; 0 on the expiry day itself."""
         return (self.expires_on - (day or clock.today())).days
+
+
+class CertificateReminder(db.Model):
+    """An expiry reminder sent to the producer; unique so each goes out once only."""
+
+    __tablename__ = "certificate_reminders"
+    __table_args__ = (
+        sa.UniqueConstraint("certificate_id", "days_before", name="uq_certificate_reminders_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"))
+    days_before: Mapped[int]
+    sent_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from shop import geo
@@ -10,19 +11,13 @@ from shop.enums import LegalForm
 from shop.forms_common import (
     email_field,
     full_name_field,
+    int_or_none,
     max_length,
     new_password_fields,
     phone_field,
     required,
 )
 from shop.producers.services import LEGAL_FORM_LABELS
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class ProducerSignupForm(FlaskForm):
@@ -39,10 +34,10 @@ class ProducerSignupForm(FlaskForm):
     legal_form = SelectField(_l("Legal form"), validators=[required()], validate_choice=False)
     tax_code = StringField(_l("Tax code (mã số thuế)"), validators=[required(), max_length(20)])
     province_code = SelectField(
-        _l("Province or city"), coerce=_int_or_none, validators=[required()], validate_choice=False
+        _l("Province or city"), coerce=int_or_none, validators=[required()], validate_choice=False
     )
     ward_code = SelectField(
-        _l("Ward or commune"), coerce=_int_or_none, validators=[required()], validate_choice=False
+        _l("Ward or commune"), coerce=int_or_none, validators=[required()], validate_choice=False
     )
     street = StringField(_l("Street address"), validators=[required(), max_length(200)])
     phone = phone_field(optional=False)
@@ -50,11 +45,16 @@ class ProducerSignupForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.legal_form.choices = [(f.value, label) for f, label in LEGAL_FORM_LABELS.items()]
-        self.province_code.choices = [("", _l("— choose —"))] + geo.provinces()
-        self.ward_code.choices = [("", _l("— choose a province first —"))] + (
-            geo.wards(self.province_code.data) if self.province_code.data else []
-        )
+        self.legal_form.choices = [
+            SelectChoice(f.value, label) for f, label in LEGAL_FORM_LABELS.items()
+        ]
+        self.province_code.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(code, name) for code, name in geo.provinces()
+        ]
+        wards = geo.wards(self.province_code.data) if self.province_code.data else []
+        self.ward_code.choices = [SelectChoice("", _l("— choose a province first —"))] + [
+            SelectChoice(code, name) for code, name in wards
+        ]
 
     def validate_legal_form(self, field):
         if field.data not in {f.value for f in LegalForm}:

@@ -12,9 +12,11 @@ from shop import geo
 from shop.accounts.views import attach_error
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
+from shop.certification.services import STATUS_LABELS, expiry_warnings
 from shop.enums import LegalForm
 from shop.extensions import db, limiter
 from shop.i18n import current_language
+from shop.phones import normalize_mobile
 from shop.producers import services
 from shop.producers.forms import ProducerSignupForm
 
@@ -54,7 +56,7 @@ def signup():
                 province_code=form.province_code.data,
                 ward_code=form.ward_code.data,
                 street=form.street.data,
-                phone=form.phone.data,
+                phone=normalize_mobile(form.phone.data),
                 description=form.description.data or "",
                 preferred_language=current_language(),
             )
@@ -85,6 +87,8 @@ def dashboard():
         products=products,
         reasons=reasons,
         unlisted_reasons=UNLISTED_REASONS,
+        warnings=expiry_warnings(producer),
+        labels=STATUS_LABELS,
     )
 
 

@@ -1,0 +1,483 @@
+"""Certificate logic: submission, staff review, revocation, verification, expiry reminders.
+
+Functions take plain arguments, add to the session and never commit; each state change
+writes an audit entry and queues the producer's e-mail in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from shop import audit, clock
+from shop.accounts.models import User
+from shop.catalog.models import Product
+from shop.certification import rules
+from shop.certification.models import Certificate, CertificateReminder
+from shop.certification.scans import ScanRejected, store_scan
+from shop.enums import CertificateStatus, IssuingLevel
+from shop.extensions import db
+from shop.formatting import format_day
+from shop.mail import queue_mail
+from shop.producers.models import Producer
+
+EXPIRY_WARNING_DAYS = 60
+REMINDER_DAYS = (60, 30, 7)
+STAFF_EXPIRING_DAYS = 30
+
+SCAN_MESSAGES = {
+    "empty": _l("Attach the scan of the certificate."),
+    "too_large": _l("The scan may be at most 10 MB."),
+    "format": _l("The scan must be a JPEG, PNG or PDF file."),
+    "broken": _l("This PDF file is damaged. Please scan the certificate again."),
+    "active_pdf": _l("This PDF contains scripts or attachments. Please send a plain scan."),
+    "too_many_pixels": _l("This image is too large in pixels. Please scan at a lower resolution."),
+}
+
+
+class CertificateError(Exception):
+    """A refused certificate action; `message` is for the person, `field` marks the input."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a producer declares about a certificate."""
+
+    number: str
+    decision_number: str
+    decision_date: dt.date
+    issuing_body: str
+    issuing_level: IssuingLevel
+    stars: int
+
+
+def _check_submission(submission: Submission, exclude_id: int | None = None) -> None:
+    today = clock.today()
+    if submission.stars not in rules.STAR_RANGE:
+        raise CertificateError(
+            _l("OCOP certificates have 3, 4 or 5 stars; 1 or 2 stars is not an OCOP rating."),
+            field="stars",
+        )
+    if submission.decision_date > today:
+        raise CertificateError(_l("The decision date cannot be in the future."), "decision_date")
+    expires_on = rules.expiry_for(submission.decision_date)
+    if expires_on < today:
+        raise CertificateError(
+            _l(
+                "This certificate expired on %(day)s (36 months after its decision). "
+                "Submit the renewed certificate instead.",
+                day=format_day(expires_on),
+            ),
+            field="decision_date",
+        )
+    duplicate = sa.select(Certificate.id).where(
+        Certificate.number_key == rules.number_key(submission.number),
+        Certificate.issuing_body_key == rules.number_key(submission.issuing_body),
+    )
+    if exclude_id is not None:
+        duplicate = duplicate.where(Certificate.id != exclude_id)
+    if db.session.scalar(duplicate) is not None:
+        raise CertificateError(
+            _l("A certificate with this number from this issuing body is already registered."),
+            field="number",
+        )
+
+
+def _store(scan: bytes) -> tuple[str, str]:
+    try:
+        stored = store_scan(scan)
+    except ScanRejected as rejected:
+        raise CertificateError(SCAN_MESSAGES[rejected.code], field="scan") from None
+    return stored.path, stored.content_type
+
+
+def _snapshot(certificate: Certificate) -> dict:
+    return {
+        "status": certificate.status.value if certificate.status else None,
+        "number": certificate.number,
+        "stars": certificate.stars,
+        "expires_on": certificate.expires_on.isoformat() if certificate.expires_on else None,
+    }
+
+
+def submit(
+    producer: Producer, product: Product, submission: Submission, scan: bytes
+) -> Certificate:
+    """File a new certificate for one of the producer's products; it waits for review."""
+    if product.producer_id != producer.id:
+        raise LookupError("not this producer's product")
+    _check_submission(submission)
+    scan_path, scan_type = _store(scan)
+    certificate = Certificate(
+        product=product,
+        producer=producer,
+        number=submission.number,
+        decision_number=submission.decision_number.strip(),
+        decision_date=submission.decision_date,
+        issuing_body=submission.issuing_body,
+        issuing_level=submission.issuing_level,
+        stars=submission.stars,
+        scan_path=scan_path,
+        scan_type=scan_type,
+        status=CertificateStatus.PENDING,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    audit.record(
+        "certificate.submitted",
+        certificate,
+        actor=producer.owner,
+        after=_snapshot(certificate),
+        summary=f"{certificate.number} · {product.name}",
+    )
+    return certificate
+
+
+def resubmit(certificate: Certificate, submission: Submission, scan: bytes | None) -> Certificate:
+    """Correct a certificate that staff sent back; it returns to the review queue."""
+    if certificate.status != CertificateStatus.CHANGES_REQUESTED:
+        raise CertificateError(_l("Only a certificate sent back for changes can be edited."))
+    _check_submission(submission, exclude_id=certificate.id)
+    before = _snapshot(certificate)
+    if scan:
+        certificate.scan_path, certificate.scan_type = _store(scan)
+    certificate.number = submission.number
+    certificate.decision_number = submission.decision_number.strip()
+    certificate.decision_date = submission.decision_date
+    certificate.issuing_body = submission.issuing_body
+    certificate.issuing_level = submission.issuing_level
+    certificate.stars = submission.stars
+    certificate.status = CertificateStatus.PENDING
+    certificate.submitted_at = clock.utcnow()
+    audit.record(
+        "certificate.resubmitted",
+        certificate,
+        actor=certificate.producer.owner,
+        before=before,
+        after=_snapshot(certificate),
+        summary=certificate.number,
+    )
+    return certificate
+
+
+# --- staff review ---------------------------------------------------------------------------
+
+_REVIEW_FROM = {
+    "approve": CertificateStatus.PENDING,
+    "request_changes": CertificateStatus.PENDING,
+    "reject": CertificateStatus.PENDING,
+    "revoke": CertificateStatus.APPROVED,
+}
+
+
+def _review(certificate: Certificate, reviewer: User, action: str, reason: str | None) -> dict:
+    if not reviewer.is_staff:
+        raise PermissionError("only staff review certificates")
+    if reviewer.producer is not None and reviewer.producer.id == certificate.producer_id:
+        raise CertificateError(
+            _l("You belong to this producer, so another staff member must review its certificate.")
+        )
+    if certificate.status != _REVIEW_FROM[action]:
+        raise CertificateError(
+            _l(
+                "This certificate is no longer waiting for this action (it is now: %(status)s).",
+                status=status_label(certificate.status),
+            )
+        )
+    if action != "approve" and not (reason or "").strip():
+        raise CertificateError(_l("Please give a reason or a message for the producer."), "reason")
+    return _snapshot(certificate)
+
+
+def approve(certificate: Certificate, reviewer: User) -> None:
+    """Staff checked the scan against the record: the product may be listed."""
+    before = _review(certificate, reviewer, "approve", None)
+    certificate.status = CertificateStatus.APPROVED
+    certificate.reviewer = reviewer
+    certificate.reviewed_at = clock.utcnow()
+    certificate.review_reason = None
+    _after_review(certificate, reviewer, "certificate.approved", before, None)
+
+
+def request_changes(certificate: Certificate, reviewer: User, message: str) -> None:
+    """Send the certificate back to the producer with a message; nothing is listed meanwhile."""
+    before = _review(certificate, reviewer, "request_changes", message)
+    certificate.status = CertificateStatus.CHANGES_REQUESTED
+    certificate.reviewer = reviewer
+    certificate.reviewed_at = clock.utcnow()
+    certificate.review_reason = message.strip()
+    _after_review(certificate, reviewer, "certificate.changes_requested", before, message)
+
+
+def reject(certificate: Certificate, reviewer: User, reason: str) -> None:
+    """Refuse the certificate for good (for example, the scan does not match the record)."""
+    before = _review(certificate, reviewer, "reject", reason)
+    certificate.status = CertificateStatus.REJECTED
+    certificate.reviewer = reviewer
+    certificate.reviewed_at = clock.utcnow()
+    certificate.review_reason = reason.strip()
+    _after_review(certificate, reviewer, "certificate.rejected", before, reason)
+
+
+def revoke(certificate: Certificate, reviewer: User, reason: str) -> None:
+    """Withdraw an approved certificate: the product leaves the shop at once."""
+    before = _review(certificate, reviewer, "revoke", reason)
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = clock.utcnow()
+    certificate.revoke_reason = reason.strip()
+    _after_review(certificate, reviewer, "certificate.revoked", before, reason)
+
+
+def _after_review(certificate, reviewer, action, before, reason) -> None:
+    audit.record(
+        action,
+        certificate,
+        actor=reviewer,
+        before=before,
+        after=_snapshot(certificate),
+        reason=(reason or "").strip() or None,
+        summary=f"{certificate.number} · {certificate.product.name}",
+    )
+    _notify_producer(certificate, action)
+
+
+def _notify_producer(certificate: Certificate, action: str) -> None:
+    owner = certificate.producer.owner
+    with force_locale(owner.preferred_language or "vi"):
+        link = url_for(
+            "certification.product_certificates", product_id=certificate.product_id, _external=True
+        )
+        subject = str(EMAIL_SUBJECTS[action])
+        body = render_template(
+            "certification/email/review.txt",
+            certificate=certificate,
+            action=action,
+            link=link,
+            user=owner,
+        )
+    queue_mail(owner.email, subject, body)
+
+
+EMAIL_SUBJECTS = {
+    "certificate.approved": _l("Your OCOP certificate was approved"),
+    "certificate.changes_requested": _l("Your OCOP certificate needs changes"),
+    "certificate.rejected": _l("Your OCOP certificate was rejected"),
+    "certificate.revoked": _l("Your OCOP certificate was revoked"),
+}
+
+
+def status_label(status: CertificateStatus) -> str:
+    """The status in the reader's language."""
+    return str(STATUS_LABELS[status])
+
+
+STATUS_LABELS = {
+    CertificateStatus.PENDING: _l("waiting for review"),
+    CertificateStatus.CHANGES_REQUESTED: _l("changes requested"),
+    CertificateStatus.APPROVED: _l("approved"),
+    CertificateStatus.REJECTED: _l("rejected"),
+    CertificateStatus.REVOKED: _l("revoked"),
+}
+
+
+def review_queue() -> list[Certificate]:
+    """Pending certificates, oldest submission first, with product and producer."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.status == CertificateStatus.PENDING)
+            .options(joinedload(Certificate.product), joinedload(Certificate.producer))
+            .order_by(Certificate.submitted_at, Certificate.id)
+        )
+    )
+
+
+def expiring_soon(days: int = STAFF_EXPIRING_DAYS) -> list[Certificate]:
+    """Approved certificates whose last valid day falls within the next `days` days."""
+    today = clock.today()
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.status == CertificateStatus.APPROVED,
+                Certificate.expires_on >= today,
+                Certificate.expires_on <= today + dt.timedelta(days=days),
+            )
+            .options(joinedload(Certificate.product), joinedload(Certificate.producer))
+            .order_by(Certificate.expires_on, Certificate.id)
+        )
+    )
+
+
+# --- public verification ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The public answer about one certificate."""
+
+    certificate: Certificate
+    state: str  # valid, expiring, expired, revoked
+    days_left: int
+
+    def as_json(self) -> dict:
+        c = self.certificate
+        return {
+            "number": c.number,
+            "status": self.state,
+            "days_left": max(self.days_left, 0) if self.state in ("valid", "expiring") else None,
+            "product": {"name": c.product.name, "slug": c.product.slug},
+            "producer": {
+                "name": c.producer.name,
+                "slug": c.producer.slug,
+                "province": c.producer.province_name,
+            },
+            "stars": c.stars,
+            "issuing_body": c.issuing_body,
+            "issuing_level": c.issuing_level.value,
+            "decision_number": c.decision_number,
+            "decision_date": c.decision_date.isoformat(),
+            "expires_on": c.expires_on.isoformat(),
+            "verified_at": c.reviewed_at.isoformat() + "Z" if c.reviewed_at else None,
+            "revoked_on": _local_day(c.revoked_at).isoformat() if c.revoked_at else None,
+        }
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return moment.replace(tzinfo=dt.UTC).astimezone(clock.SHOP_TZ).date()
+
+
+def verify(number: str) -> list[Verification]:
+    """Every staff-verified certificate with this number (any issuing body), newest first.
+
+    Certificates never approved (pending, sent back, rejected) are not public: for them the
+    answer is the same as for an unknown number.
+    """
+    key = rules.number_key(number)
+    if not key:
+        return []
+    today = clock.today()
+    certificates = db.session.scalars(
+        sa.select(Certificate)
+        .where(
+            Certificate.number_key == key,
+            Certificate.status.in_([CertificateStatus.APPROVED, CertificateStatus.REVOKED]),
+        )
+        .options(joinedload(Certificate.product), joinedload(Certificate.producer))
+        .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
+    )
+    return [_verification(c, today) for c in certificates]
+
+
+def _verification(certificate: Certificate, today: dt.date) -> Verification:
+    days_left = certificate.days_left(today)
+    if certificate.status == CertificateStatus.REVOKED:
+        state = "revoked"
+    elif days_left < 0:
+        state = "expired"
+    elif days_left <= EXPIRY_WARNING_DAYS:
+        state = "expiring"
+    else:
+        state = "valid"
+    return Verification(certificate, state, days_left)
+
+
+# --- expiry reminders -------------------------------------------------------------------------
+
+
+def expiry_warnings(producer: Producer) -> list[Verification]:
+    """The producer's approved certificates that expire within 60 days (or have expired)."""
+    today = clock.today()
+    certificates = db.session.scalars(
+        sa.select(Certificate)
+        .where(
+            Certificate.producer_id == producer.id,
+            Certificate.status == CertificateStatus.APPROVED,
+            Certificate.expires_on <= today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
+            Certificate.expires_on >= today - dt.timedelta(days=30),
+        )
+        .options(joinedload(Certificate.product))
+        .order_by(Certificate.expires_on)
+    )
+    return [_verification(c, today) for c in certificates if not _renewed(c)]
+
+
+def _renewed(certificate: Certificate) -> bool:
+    """A later approved certificate of the same product outlives this one."""
+    return (
+        db.session.scalar(
+            sa.select(Certificate.id).where(
+                Certificate.product_id == certificate.product_id,
+                Certificate.status == CertificateStatus.APPROVED,
+                Certificate.expires_on > certificate.expires_on,
+            )
+        )
+        is not None
+    )
+
+
+def send_expiry_reminders() -> int:
+    """E-mail producers 60, 30 and 7 days before an expiry, each reminder once only.
+
+    Safe to run as often as cron likes: a sent reminder is a row, unique per certificate and
+    threshold. If runs were missed, only the most urgent due reminder goes out and the
+    earlier thresholds are marked as covered.
+    """
+    today = clock.today()
+    horizon = today + dt.timedelta(days=max(REMINDER_DAYS))
+    sent = 0
+    candidates = db.session.scalars(
+        sa.select(Certificate)
+        .where(
+            Certificate.status == CertificateStatus.APPROVED,
+            Certificate.expires_on >= today,
+            Certificate.expires_on <= horizon,
+        )
+        .options(joinedload(Certificate.product), joinedload(Certificate.producer))
+    ).all()
+    for certificate in candidates:
+        days_left = certificate.days_left(today)
+        due = [d for d in REMINDER_DAYS if days_left <= d]
+        already = set(
+            db.session.scalars(
+                sa.select(CertificateReminder.days_before).where(
+                    CertificateReminder.certificate_id == certificate.id
+                )
+            )
+        )
+        if not due or min(due) in already or _renewed(certificate):
+            continue
+        for threshold in due:
+            if threshold not in already:
+                db.session.add(
+                    CertificateReminder(certificate_id=certificate.id, days_before=threshold)
+                )
+        _queue_reminder(certificate, days_left)
+        sent += 1
+    return sent
+
+
+def _queue_reminder(certificate: Certificate, days_left: int) -> None:
+    owner = certificate.producer.owner
+    with force_locale(owner.preferred_language or "vi"):
+        from flask_babel import gettext
+
+        subject = gettext("Your OCOP certificate expires in %(n)s days", n=days_left)
+        body = render_template(
+            "certification/email/reminder.txt",
+            certificate=certificate,
+            days_left=days_left,
+            user=owner,
+        )
+    queue_mail(owner.email, subject, body)

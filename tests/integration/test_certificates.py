@@ -1,0 +1,368 @@
+"""Certificates: submission and its refusals, staff review, revocation, ownership, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from shop.audit import AuditEntry, AuditLogIsAppendOnly
+from shop.catalog.services import get_listable
+from shop.certification.models import Certificate
+from shop.enums import CertificateStatus, Role
+from shop.mail import OutboxMessage
+from tests import scans
+from tests.factories import make_certificate, make_producer, make_product, make_user
+
+TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def producer(db):
+    return make_producer()
+
+
+@pytest.fixture
+def product(db, producer):
+    return make_product(producer, certificate=False, name="Cà phê Robusta Ea Tu")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user(Role.STAFF, email="kiemduyet@cho-ocop.vn")
+
+
+def form(**change):
+    data = {
+        "number": "OCOP-DL-2025-0153",
+        "decision_number": "2751/QĐ-UBND",
+        "decision_date": "2025-06-10",
+        "issuing_body": "UBND tỉnh Đắk Lắk",
+        "issuing_level": "province",
+        "stars": "4",
+    }
+    data.update(change)
+    return data
+
+
+def send(submit, product, scan=scans.PDF, filename="scan.pdf", **change):
+    data = form(**change)
+    if scan is not None:
+        data["scan"] = (io.BytesIO(scan), filename)
+    path = f"/producer/products/{product.id}/certificates/new"
+    return submit(path, data, content_type="multipart/form-data")
+
+
+def certificates(db):
+    return db.session.scalars(sa.select(Certificate)).all()
+
+
+def test_a_producer_submits_a_certificate_with_a_scan_and_it_waits_for_review(
+    db, client, frozen_today, producer, product, login, submit
+):
+    db.session.commit()
+    login(producer.owner)
+    response = send(submit, product)
+    assert response.status_code == 302
+    (certificate,) = certificates(db)
+    assert certificate.status == CertificateStatus.PENDING
+    assert certificate.expires_on == dt.date(2028, 6, 10)
+    assert certificate.scan_type == "application/pdf"
+    assert get_listable(product.id) is None
+    entry = db.session.scalar(sa.select(AuditEntry))
+    assert entry.action == "certificate.submitted" and entry.actor_id == producer.owner_id
+    scan = client.get(f"/producer/certificates/{certificate.id}/scan")
+    assert scan.status_code == 200 and scan.data == scans.PDF
+    assert scan.headers["X-Frame-Options"] == "SAMEORIGIN"
+    scan.close()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"stars": "2"}, "1 or 2 stars is not an OCOP rating"),
+        ({"stars": "1"}, "1 or 2 stars is not an OCOP rating"),
+        ({"decision_date": "2026-12-01"}, "The decision date cannot be in the future."),
+        ({"decision_date": "2023-11-29"}, "This certificate expired on 29/11/2026"),
+        ({"decision_date": "not a date"}, "Enter a date such as 24/11/2025."),
+        ({"number": ""}, "This field is required."),
+        ({"issuing_level": "village"}, "Choose an issuing level from the list."),
+    ],
+)
+def test_bad_certificate_input_gets_a_message_and_creates_nothing(
+    db, english, frozen_today, producer, product, login, submit, change, message
+):
+    db.session.commit()
+    login(producer.owner)
+    response = send(submit, product, **change)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert certificates(db) == []
+
+
+def test_a_certificate_dated_exactly_36_months_ago_is_still_accepted(
+    db, frozen_today, producer, product, login, submit
+):
+    db.session.commit()
+    login(producer.owner)
+    assert send(submit, product, decision_date="2023-11-30").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "scan, filename, message",
+    [
+        (scans.WINDOWS_EXE, "scan.pdf", "The scan must be a JPEG, PNG or PDF file."),
+        (scans.WINDOWS_EXE, "scan.jpg", "The scan must be a JPEG, PNG or PDF file."),
+        (scans.TEXT, "scan.png", "The scan must be a JPEG, PNG or PDF file."),
+        (scans.PDF_WITH_SCRIPT, "scan.pdf", "This PDF contains scripts or attachments."),
+        (scans.PDF[:-8], "scan.pdf", "This PDF file is damaged."),
+        (None, None, "Attach the scan of the certificate."),
+        (b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 10), "big.jpg", "at most 10 MB"),
+    ],
+)
+def test_a_scan_is_checked_by_its_content_not_its_name(
+    db, english, frozen_today, producer, product, login, submit, scan, filename, message
+):
+    db.session.commit()
+    login(producer.owner)
+    response = send(submit, product, scan=scan, filename=filename)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert certificates(db) == []
+
+
+@pytest.mark.parametrize("scan", [scans.png_bytes(), scans.jpeg_bytes()])
+def test_image_scans_are_accepted(db, frozen_today, producer, product, login, submit, scan):
+    db.session.commit()
+    login(producer.owner)
+    assert send(submit, product, scan=scan, filename="scan.bin").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "number, body, refused",
+    [
+        ("ocop-dl-2025-0153", "UBND tỉnh Đắk Lắk", True),
+        ("OCOP - DL - 2025 - 0153", "ubnd tỉnh  đắk lắk", True),
+        ("OCOP-DL-2025-0153", "UBND tỉnh Lâm Đồng", False),
+    ],
+)
+def test_a_number_already_used_by_the_same_issuing_body_is_refused(
+    db, english, frozen_today, producer, product, login, submit, number, body, refused
+):
+    make_product(certificate={"number": "OCOP-DL-2025-0153", "issuing_body": "UBND tỉnh Đắk Lắk"})
+    db.session.commit()
+    login(producer.owner)
+    response = send(submit, product, number=number, issuing_body=body)
+    assert ("already registered" in response.get_data(as_text=True)) is refused
+    assert len(certificates(db)) == (1 if refused else 2)
+
+
+def test_a_producer_cannot_see_or_act_on_another_producers_certificates(
+    db, client, frozen_today, producer, product, login, submit
+):
+    other = make_producer()
+    theirs = make_product(other, certificate={"status": CertificateStatus.CHANGES_REQUESTED})
+    certificate = theirs.certificates[0]
+    db.session.commit()
+    login(producer.owner)
+    for path in (
+        f"/producer/products/{theirs.id}/certificates",
+        f"/producer/products/{theirs.id}/certificates/new",
+        f"/producer/certificates/{certificate.id}/edit",
+        f"/producer/certificates/{certificate.id}/scan",
+    ):
+        assert client.get(path).status_code == 404, path
+    token_page = submit  # a POST with a valid token is still a 404
+    response = token_page(
+        f"/producer/products/{product.id}/certificates/new",
+        form(),
+        action=f"/producer/products/{theirs.id}/certificates/new",
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/certificates", "/staff/audit"])
+def test_a_customer_cannot_reach_the_back_office(db, client, login, path):
+    customer = make_user()
+    db.session.commit()
+    assert client.get(path).status_code == 302  # anonymous: log in first
+    login(customer)
+    assert client.get(path).status_code == 403
+
+
+def test_the_queue_lists_pending_certificates_oldest_first(db, client, frozen_today, staff, login):
+    newer = make_certificate(
+        make_product(certificate=False),
+        status=CertificateStatus.PENDING,
+        submitted_at=dt.datetime(2026, 11, 20),
+    )
+    older = make_certificate(
+        make_product(certificate=False),
+        status=CertificateStatus.PENDING,
+        submitted_at=dt.datetime(2026, 11, 1),
+    )
+    make_product()  # approved: not in the queue
+    db.session.commit()
+    login(staff)
+    html = client.get("/staff/certificates").get_data(as_text=True)
+    assert html.index(older.number) < html.index(newer.number)
+    assert len(re.findall(r'href="/staff/certificates/\d+"', html)) == 2
+
+
+def review(submit, certificate, action, reason=None):
+    data = {"reason": reason} if reason is not None else {}
+    return submit(
+        f"/staff/certificates/{certificate.id}",
+        data,
+        action=f"/staff/certificates/{certificate.id}/{action}",
+    )
+
+
+def test_staff_approve_and_the_product_goes_on_sale(db, client, frozen_today, staff, login, submit):
+    product = make_product(certificate={"status": CertificateStatus.PENDING, "stars": 5})
+    certificate = product.certificates[0]
+    db.session.commit()
+    login(staff)
+    page = client.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
+    assert (
+        f"/staff/certificates/{certificate.id}/scan" not in page
+        or "iframe" in page
+        or "<img" in page
+    )
+    assert review(submit, certificate, "approve").status_code == 302
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.APPROVED
+    assert certificate.reviewer_id == staff.id and certificate.reviewed_at is not None
+    assert get_listable(product.id) is not None
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "certificate.approved")
+    )
+    assert entry.before_data["status"] == "pending" and entry.after_data["status"] == "approved"
+    mail = db.session.scalar(sa.select(OutboxMessage))
+    assert mail.recipient == product.producer.owner.email
+
+
+def test_asking_for_changes_sends_the_message_and_the_producer_resubmits(
+    db, client, frozen_today, staff, login, submit
+):
+    product = make_product(certificate={"status": CertificateStatus.PENDING})
+    certificate = product.certificates[0]
+    owner = product.producer.owner
+    db.session.commit()
+    login(staff)
+    empty = review(submit, certificate, "request-changes", "")
+    assert empty.status_code == 302
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.PENDING  # a message is required
+    review(submit, certificate, "request-changes", "Ảnh quét bị mờ, vui lòng chụp lại.")
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.CHANGES_REQUESTED
+    client.post("/logout", data={"csrf_token": ""})
+    client.delete_cookie("session")
+    login(owner)
+    history = client.get(f"/producer/products/{product.id}/certificates").get_data(as_text=True)
+    assert "Ảnh quét bị mờ, vui lòng chụp lại." in history
+    response = submit(
+        f"/producer/certificates/{certificate.id}/edit",
+        {**form(number=certificate.number), "scan": (io.BytesIO(scans.png_bytes()), "new.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.PENDING and certificate.scan_type == "image/png"
+
+
+def test_reject_needs_a_reason(db, client, english, frozen_today, staff, login, submit):
+    certificate = make_product(certificate={"status": CertificateStatus.PENDING}).certificates[0]
+    db.session.commit()
+    login(staff)
+    page = review(submit, certificate, "reject", "   ")
+    assert page.status_code == 302
+    follow = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert "Please give a reason or a message for the producer." in follow
+    review(submit, certificate, "reject", "Số chứng nhận không khớp với bản quét.")
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.REJECTED
+
+
+def test_revoking_takes_the_product_off_every_storefront_path_at_once(
+    db, client, frozen_today, staff, login, submit
+):
+    product = make_product(name="Nước mắm Phú Quốc 40 độ đạm")
+    certificate = product.certificates[0]
+    db.session.commit()
+    assert "Nước mắm Phú Quốc" in client.get("/").get_data(as_text=True)
+    login(staff)
+    assert review(submit, certificate, "revoke", "Vi phạm an toàn thực phẩm").status_code == 302
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.REVOKED and certificate.revoked_at
+    client.delete_cookie("session")
+    assert "Nước mắm Phú Quốc" not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/p/{product.slug}").status_code == 404
+    assert "Nước mắm Phú Quốc" not in client.get("/search?q=nuoc+mam").get_data(as_text=True)
+    verdict = client.get(f"/api/v1/certificates/{certificate.number}").get_json()
+    assert (
+        verdict["status"] == "revoked" and verdict["certificates"][0]["revoked_on"] == "2026-11-30"
+    )
+
+
+def test_a_reviewer_cannot_review_a_certificate_of_their_own_producer(
+    db, client, english, frozen_today, login, submit
+):
+    reviewer = make_user(Role.STAFF)
+    producer = make_producer(owner=reviewer)
+    certificate = make_product(
+        producer, certificate={"status": CertificateStatus.PENDING}
+    ).certificates[0]
+    db.session.commit()
+    login(reviewer)
+    response = review(submit, certificate, "approve")
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "another staff member must review" in follow
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.PENDING
+
+
+def test_a_decision_on_a_certificate_no_longer_pending_is_refused(
+    db, client, english, frozen_today, staff, login, submit
+):
+    certificate = make_product().certificates[0]  # already approved
+    db.session.commit()
+    login(staff)
+    response = review(submit, certificate, "reject", "late")
+    assert "no longer waiting for this action" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_the_audit_log_is_readable_filterable_and_append_only(
+    db, client, frozen_today, staff, login, submit
+):
+    one = make_product(certificate={"status": CertificateStatus.PENDING}).certificates[0]
+    two = make_product().certificates[0]
+    db.session.commit()
+    login(staff)
+    review(submit, one, "approve")
+    review(submit, two, "revoke", "Hết hạn kiểm tra")
+    html = client.get("/staff/audit?action=certificate.revoked").get_data(as_text=True)
+    assert "Hết hạn kiểm tra" in html and "<td>certificate.approved</td>" not in html
+    by_record = client.get(f"/staff/audit?subject=Certificate:{one.id}").get_data(as_text=True)
+    assert "<td>certificate.approved</td>" in by_record
+    assert "<td>certificate.revoked</td>" not in by_record
+    assert (
+        client.get("/staff/audit?since=2026-12-01").get_data(as_text=True).count("<td>certificate.")
+        == 0
+    )
+    assert client.post("/staff/audit").status_code in (400, 405)
+    entry = db.session.scalar(sa.select(AuditEntry))
+    entry.reason = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.scalar(sa.select(AuditEntry)))
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()

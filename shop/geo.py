@@ -24,7 +24,7 @@ def wards(province_code: int) -> list[tuple[int, str]]:
         code = Province.from_code(province_code).code
     except ValueError:
         return []
-    items = [(int(w.code), w.name) for w in Ward.iter_by_province(code)]
+    items = [(int(w.code), " ".join(w.name.split())) for w in Ward.iter_by_province(code)]
     return sorted(items, key=lambda item: _sort_key(item[1]))
 
 
@@ -65,3 +65,21 @@ def _sort_key(name: str) -> str:
         if folded.startswith(prefix):
             return folded[len(prefix) :]
     return fold(name)
+
+
+@cache
+def _slugs() -> dict[str, int]:
+    return {province_slug(code): code for code, _name in provinces()}
+
+
+def province_slug(code: int) -> str:
+    """A readable URL part for a province: 66 → "dak-lak", 79 → "ho-chi-minh"."""
+    try:
+        return Province.from_code(code).codename.replace("_", "-")
+    except ValueError:
+        return ""
+
+
+def province_by_slug(slug: str) -> int | None:
+    """The province code for a URL slug, or None."""
+    return _slugs().get(slug)

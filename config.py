@@ -58,6 +58,7 @@ class Config:
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
     SHOP_NAME = os.environ.get("SHOP_NAME", "Chợ OCOP")
+    SHOP_URL = os.environ.get("SHOP_URL", "http://127.0.0.1:5000")  # links in e-mails from commands
     PRODUCTS_PER_PAGE = 24
 
 

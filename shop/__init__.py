@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     """Attach each extension instance to this application."""
     from shop import mail, models  # noqa: F401  (models registers every table)
     from shop.i18n import select_locale
+    from shop.search import hooks as search_hooks
 
     db.init_app(app)
     is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
@@ -71,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     mail.register_session_hooks()
+    search_hooks.register_session_hooks()
 
     from shop.i18n import lazy_login_message
 
@@ -87,22 +89,26 @@ def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from shop import media
     from shop.accounts.views import bp as accounts_bp
+    from shop.api.views import bp as api_bp
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.certification.views import bp as certification_bp
     from shop.i18n import bp as i18n_bp
     from shop.producers.views import bp as producers_bp
     from shop.search.views import bp as search_bp
+    from shop.seo import bp as seo_bp
     from shop.staff.views import bp as staff_bp
 
     blueprints = (
         accounts_bp,
+        api_bp,
         cart_bp,
         catalog_bp,
         certification_bp,
         i18n_bp,
         producers_bp,
         search_bp,
+        seo_bp,
         staff_bp,
     )
     for blueprint in blueprints:
@@ -128,6 +134,14 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localday"] = format_local_day
     app.jinja_env.filters["localtime"] = format_local_time
     app.jinja_env.filters["mobile"] = display_mobile
+
+    from shop.geo import province_slug
+    from shop.producers.services import LEGAL_FORM_LABELS
+    from shop.search.highlight import highlight
+
+    app.jinja_env.globals.update(
+        legal_forms=LEGAL_FORM_LABELS, province_slug=province_slug, highlight=highlight
+    )
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -16,6 +16,7 @@ users_cli = AppGroup("users", help="User accounts.")
 catalog_cli = AppGroup("catalog", help="The catalogue's reference data.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 certificates_cli = AppGroup("certificates", help="OCOP certificates.")
+search_cli = AppGroup("search", help="The search index.")
 
 
 @demo_cli.command("load")
@@ -104,7 +105,39 @@ def certificates_remind() -> None:
     click.echo(f"{count} reminders queued.")
 
 
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database."""
+    from shop.search import backend, reindex
+    from shop.search.documents import indexable_count
+
+    total = indexable_count()
+    with click.progressbar(length=total, label=f"Indexing ({backend().name})") as bar:
+        done = [0]
+
+        def advance(count: int, _total: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        indexed = reindex(advance)
+    click.echo(f"{indexed} products indexed.")
+
+
+@search_cli.command("check")
+def search_check() -> None:
+    """Report products missing from the index or in it by mistake (exit 1 if any)."""
+    from shop.search import check
+
+    missing, extra = check()
+    click.echo(f"{len(missing)} missing, {len(extra)} extra.")
+    for label, ids in (("missing", missing), ("extra", extra)):
+        if ids:
+            click.echo(f"  {label}: {', '.join(map(str, sorted(ids)[:50]))}")
+    if missing or extra:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli):
+    for group in (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli, search_cli):
         app.cli.add_command(group)

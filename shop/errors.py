@@ -52,6 +52,13 @@ def render_error(error: HTTPException):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def render_error_page(code: int, title, message):
+    """An error page with a specific message (for example, which filter was wrong)."""
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": code, "message": str(message)}), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
 def register(app: Flask) -> None:
     """Install render_error for HTTP errors and for any unexpected exception."""
 

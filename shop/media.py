@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ WIDTHS = (320, 800, 1600)
 MAX_PIXELS = 40_000_000  # about 7,300 × 5,500: more than any phone photo
 MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+WEBP_MAX_SIDE = 16383  # the longest side WebP can encode
 
 
 class ImageRejected(ValueError):
@@ -70,8 +73,8 @@ def open_checked(data: bytes) -> Image.Image:
 def store_image(data: bytes) -> StoredImage:
     """Check, clean and store an upload; returns its content key and upright size."""
     image = ImageOps.exif_transpose(open_checked(data))
-    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
-    clean = image.convert("RGBA" if has_alpha else "RGB")
+    # has_transparency_data also covers a PNG's tRNS colour key (RGB, L or P images).
+    clean = image.convert("RGBA" if image.has_transparency_data else "RGB")
     # Re-creating the image from its pixels alone drops EXIF, XMP, ICC and text chunks.
     pixels = Image.new(clean.mode, clean.size)
     pixels.paste(clean)
@@ -81,22 +84,39 @@ def store_image(data: bytes) -> StoredImage:
     for width in WIDTHS:
         path = folder / f"{key}-{width}.webp"
         if not path.exists():
-            _resized(pixels, width).save(path, "WEBP", quality=80, method=4)
+            _write(path, _resized(pixels, width), "WEBP", quality=80, method=4)
     fallback = folder / f"{key}.jpg"
     if not fallback.exists():
         flat = pixels
         if pixels.mode == "RGBA":
             flat = Image.new("RGB", pixels.size, (255, 255, 255))
             flat.paste(pixels, mask=pixels.getchannel("A"))
-        _resized(flat, 800).save(fallback, "JPEG", quality=82, optimize=True, progressive=True)
+        _write(fallback, _resized(flat, 800), "JPEG", quality=82, optimize=True, progressive=True)
     return StoredImage(key=key, width=pixels.width, height=pixels.height)
 
 
+def _write(path: Path, image: Image.Image, fmt: str, **options) -> None:
+    """Save under a temporary name, then rename: a crash or a full disk never leaves a half
+    file behind, which the exists() checks above would otherwise keep serving for a year."""
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        image.save(partial, fmt, **options)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _resized(image: Image.Image, width: int) -> Image.Image:
-    if image.width <= width:
+    """At most `width` wide and WEBP_MAX_SIDE high; never upscaled, never 0 pixels on a side.
+
+    Uploads within MAX_PIXELS can still be 1000 × 20000 or 40000 × 1: without these bounds
+    WebP refuses the first and Pillow the second, and the upload ends in a server error.
+    """
+    scale = min(width / image.width, WEBP_MAX_SIDE / image.height)
+    if scale >= 1:
         return image
-    height = round(image.height * width / image.width)
-    return image.resize((width, height), Image.Resampling.LANCZOS)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def register(app: Flask) -> None:

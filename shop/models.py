@@ -6,6 +6,7 @@ from shop.catalog.models import Product, ProductImage, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.mail import OutboxMessage
 from shop.producers.models import Producer
+from shop.search.models import ProductSearch, SearchTerm
 
 __all__ = [
     "AuditEntry",
@@ -15,7 +16,9 @@ __all__ = [
     "Producer",
     "Product",
     "ProductImage",
+    "ProductSearch",
     "ProductSet",
+    "SearchTerm",
     "User",
     "Variant",
 ]

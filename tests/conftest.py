@@ -54,6 +54,11 @@ def _schema(database_url, tmp_path_factory):
     )
 
     with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            from shop.search.postgres_backend import install
+
+            with _db.engine.begin() as conn:
+                install(conn)
         _db.drop_all()
         _db.create_all()
         _seed_reference_data()
@@ -177,3 +182,52 @@ def login(submit):
         return user
 
     return as_user
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    import contextlib
+
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def counting():
+        counter = {"n": 0, "sql": []}
+
+        def before(conn, cursor, statement, *args):
+            counter["n"] += 1
+            counter["sql"].append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+@pytest.fixture
+def fast_demo(monkeypatch):
+    """Make the demo loader quick: one tiny picture per product and a cheap password hash.
+
+    The full load, pictures and real password hashing included, is tested in test_demo.py.
+    """
+    import io
+
+    from PIL import Image
+    from werkzeug.security import generate_password_hash
+
+    from shop import demo
+    from shop.accounts.models import User
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 9), (200, 150, 90)).save(buffer, "PNG")
+    monkeypatch.setattr(demo, "_pictures", lambda row: [(buffer.getvalue(), row.name)])
+
+    def cheap_hash(user, password: str) -> None:
+        user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
+
+    monkeypatch.setattr(User, "set_password", cheap_hash)

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop import clock
 from shop.catalog.models import Product, ProductSet
@@ -65,8 +65,11 @@ def get_listable(product_id: int, day: dt.date | None = None) -> tuple[Product, 
 def get_listable_by_slug(
     slug: str, day: dt.date | None = None
 ) -> tuple[Product, Certificate] | None:
-    """As get_listable, by the product's public slug."""
-    row = db.session.execute(listable_products(day).where(Product.slug == slug)).first()
+    """As get_listable, by the product's public slug, with what its page shows loaded."""
+    query = with_card_data(listable_products(day).where(Product.slug == slug)).options(
+        joinedload(Product.product_set)
+    )
+    row = db.session.execute(query).first()
     return (row[0], row[1]) if row else None
 
 
@@ -111,8 +114,6 @@ def sync_product_sets(path: Path = PRODUCT_SETS_CSV) -> int:
 
 def with_card_data(query: sa.Select) -> sa.Select:
     """Load what a product card shows (variants for the price, images) without N+1 queries."""
-    from sqlalchemy.orm import selectinload
-
     return query.options(selectinload(Product.variants), selectinload(Product.images))
 
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -50,11 +50,19 @@ class CertificateForm(FlaskForm):
             raise ValidationError(_l("Choose an issuing level from the list."))
 
 
+ISSUING_LEVEL_SHORT = {
+    IssuingLevel.DISTRICT: _l("district level"),
+    IssuingLevel.PROVINCE: _l("provincial level"),
+    IssuingLevel.NATIONAL: _l("national level"),
+}
+
+
 class ReviewForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason or message for the producer"),
         validators=[Optional(), Length(max=2000, message=_l("At most %(n)s characters.", n=2000))],
     )
+    confirm = BooleanField(_l("Yes, take the product off the shop now"))
 
 
 class VerifyForm(FlaskForm):

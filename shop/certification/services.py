@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -26,6 +26,7 @@ from shop.extensions import db
 from shop.formatting import format_day
 from shop.mail import queue_mail
 from shop.producers.models import Producer
+from shop.urls import external_url
 
 EXPIRY_WARNING_DAYS = 60
 REMINDER_DAYS = (60, 30, 7)
@@ -255,9 +256,7 @@ def _after_review(certificate, reviewer, action, before, reason) -> None:
 def _notify_producer(certificate: Certificate, action: str) -> None:
     owner = certificate.producer.owner
     with force_locale(owner.preferred_language or "vi"):
-        link = url_for(
-            "certification.product_certificates", product_id=certificate.product_id, _external=True
-        )
+        link = external_url("certification.product_certificates", product_id=certificate.product_id)
         subject = str(EMAIL_SUBJECTS[action])
         body = render_template(
             "certification/email/review.txt",

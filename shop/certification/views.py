@@ -21,7 +21,7 @@ from shop.catalog.models import Product
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.certification import services
-from shop.certification.forms import ISSUING_LEVEL_LABELS, CertificateForm, VerifyForm
+from shop.certification.forms import ISSUING_LEVEL_SHORT, CertificateForm, VerifyForm
 from shop.certification.models import Certificate
 from shop.certification.scans import scans_root
 from shop.enums import CertificateStatus, IssuingLevel
@@ -180,7 +180,7 @@ def verify(number: str):
         form=form,
         number=number,
         results=results,
-        level_labels=ISSUING_LEVEL_LABELS,
+        level_labels=ISSUING_LEVEL_SHORT,
     )
 
 

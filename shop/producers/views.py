@@ -99,3 +99,6 @@ def wards(province_code: int):
     if not items:
         abort(404)
     return jsonify([{"code": code, "name": name} for code, name in items])
+
+
+from shop.producers import listings  # noqa: E402, F401  (its routes join this blueprint)

@@ -1,0 +1,122 @@
+"""Search: one interface (`search_products`, `suggest`, `reindex`, `check`) over two backends.
+
+SEARCH_BACKEND chooses `whoosh` (a file index in the instance folder, the default) or
+`postgres` (full-text search in the shared database). Whatever the backend answers, the
+products shown are loaded through `listable_products()`, so search can never show a product
+the listable rule hides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import current_app
+
+from shop import clock
+from shop.catalog.models import Product
+from shop.catalog.services import listable_products, with_card_data
+from shop.certification.models import Certificate
+from shop.extensions import db
+from shop.search.base import SearchQuery, SearchResult, Suggestion
+from shop.search.documents import all_documents, documents_for, indexable_count, indexable_ids
+
+log = logging.getLogger(__name__)
+
+
+def backend():
+    """The configured backend, one per application."""
+    found = current_app.extensions.get("search_backend")
+    if found is None:
+        kind = current_app.config.get("SEARCH_BACKEND", "whoosh")
+        if kind == "postgres":
+            from shop.search.postgres_backend import PostgresBackend
+
+            found = PostgresBackend()
+        else:
+            from shop.search.whoosh_backend import WhooshBackend
+
+            path = (
+                current_app.config.get("SEARCH_INDEX_PATH")
+                or Path(current_app.instance_path) / "search"
+            )
+            found = WhooshBackend(Path(path))
+        current_app.extensions["search_backend"] = found
+    return found
+
+
+def _with_rebuild(action: Callable):
+    """Run a read; if the Whoosh index is missing or damaged, rebuild it and try once more."""
+    from shop.search.whoosh_backend import IndexUnavailable
+
+    try:
+        return action()
+    except IndexUnavailable as error:
+        log.warning("search index unavailable (%s): rebuilding from the database", error)
+        reindex()
+        return action()
+
+
+def search_products(q: SearchQuery) -> tuple[list[tuple[Product, Certificate]], SearchResult]:
+    """One page of listable products matching the query, in the backend's order."""
+    result = _with_rebuild(lambda: backend().search(q))
+    if not result.ids:
+        return [], result
+    rows = (
+        db.session.execute(
+            with_card_data(listable_products(q.today).where(Product.id.in_(result.ids)))
+        )
+        .unique()
+        .all()
+    )
+    by_id = {product.id: (product, certificate) for product, certificate in rows}
+    return [by_id[i] for i in result.ids if i in by_id], result
+
+
+def suggest(text: str, limit: int = 8, today: dt.date | None = None) -> list[Suggestion]:
+    """Autocomplete: product names (and a few producers) completing what was typed."""
+    return _with_rebuild(lambda: backend().suggest(text, today or clock.today(), limit))
+
+
+def sync(product_ids: set[int], session=None) -> None:
+    """Bring these products' index entries in line with the database."""
+    documents, gone = documents_for(product_ids, session)
+    engine = backend()
+    engine.index(documents)
+    engine.remove(gone)
+
+
+def reindex(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns the number of documents."""
+    engine = backend()
+    total = indexable_count()
+    engine.clear()
+    done = 0
+    for batch in all_documents():
+        engine.index(batch)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return done
+
+
+def check() -> tuple[set[int], set[int]]:
+    """(ids missing from the index, ids in the index that should not be there)."""
+    expected = indexable_ids()
+    present = _with_rebuild(lambda: backend().indexed_ids())
+    return expected - present, present - expected
+
+
+__all__ = [
+    "SearchQuery",
+    "SearchResult",
+    "Suggestion",
+    "backend",
+    "check",
+    "reindex",
+    "search_products",
+    "suggest",
+    "sync",
+]

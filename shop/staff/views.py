@@ -15,7 +15,7 @@ from shop import clock
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.certification import services
-from shop.certification.forms import ReviewForm
+from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.views import send_scan
 from shop.extensions import db
@@ -78,6 +78,7 @@ def review(certificate_id: int):
         history=history,
         form=ReviewForm(),
         labels=services.STATUS_LABELS,
+        level_labels=ISSUING_LEVEL_SHORT,
         conflict=current_user.producer is not None
         and current_user.producer.id == certificate.producer_id,
     )
@@ -107,6 +108,9 @@ def decide(certificate_id: int, action: str):
     form = ReviewForm()
     if not form.validate():
         flash(" ".join(str(e) for e in form.reason.errors), "error")
+        return redirect(url_for(".review", certificate_id=certificate.id))
+    if action == "revoke" and not form.confirm.data:
+        flash(str(_l("Tick the box to confirm the revocation.")), "error")
         return redirect(url_for(".review", certificate_id=certificate.id))
     handler, needs_reason = _ACTIONS[action]
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from shop import create_app
@@ -146,6 +147,22 @@ def page(context):
     page = context.new_page()
     page.set_default_timeout(DEFAULT_TIMEOUT_MS)
     return page
+
+
+@pytest.fixture
+def another_page(new_context) -> Callable[..., Page]:
+    """`another_page()`: a page in a fresh browser context, i.e. another person's browser.
+
+    It has the session's context options (plus any keyword given) and the same short
+    timeout as `page`; pytest-playwright closes its context at the end of the test.
+    """
+
+    def open_page(**context_args) -> Page:
+        new_page = new_context(**context_args).new_page()
+        new_page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        return new_page
+
+    return open_page
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_a_visitor_browses_switches_language_registers_logs_out_and_logs_in(
     page.goto(live_server + "/")
     expect_language(page, "vi")
     expect(page.locator("header .logo")).to_contain_text("Chợ OCOP")
-    cards = page.get_by_test_id("product-card")
+    cards = page.locator("#new-title + .grid").get_by_test_id("product-card")
     expect(cards).to_have_count(4)
     coffee = cards.filter(has_text="Cà phê Robusta rang mộc Buôn Ma Thuột")
     expect(coffee).to_be_visible()
@@ -148,7 +148,7 @@ PHONE_SCREEN = {"width": 390, "height": 844}
 def test_the_home_page_and_a_form_fit_a_phone_screen(page: Page, live_server: str, shot):
     page.goto(live_server + "/")
     expect_language(page, "vi")
-    expect(page.get_by_test_id("product-card")).to_have_count(4)
+    expect(page.locator("#new-title + .grid").get_by_test_id("product-card")).to_have_count(4)
     expect(page.get_by_test_id("lang-en")).to_be_visible()
     expect(page.locator("#header-q")).to_be_visible()
     shot(page, "home-phone")

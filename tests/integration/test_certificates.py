@@ -212,8 +212,10 @@ def test_the_queue_lists_pending_certificates_oldest_first(db, client, frozen_to
     assert len(re.findall(r'href="/staff/certificates/\d+"', html)) == 2
 
 
-def review(submit, certificate, action, reason=None):
+def review(submit, certificate, action, reason=None, confirm=True):
     data = {"reason": reason} if reason is not None else {}
+    if action == "revoke" and confirm:
+        data["confirm"] = "y"
     return submit(
         f"/staff/certificates/{certificate.id}",
         data,
@@ -366,3 +368,17 @@ def test_the_audit_log_is_readable_filterable_and_append_only(
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.flush()
     db.session.rollback()
+
+
+def test_revoking_needs_a_ticked_confirmation(
+    db, client, english, frozen_today, staff, login, submit
+):
+    certificate = make_product().certificates[0]
+    db.session.commit()
+    login(staff)
+    response = review(submit, certificate, "revoke", "Vi phạm", confirm=False)
+    assert "Tick the box to confirm the revocation." in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.APPROVED

@@ -63,7 +63,9 @@ def test_an_unexpected_error_is_a_friendly_500_without_a_stack_trace(tmp_path):
     def boom():
         raise RuntimeError("secret internals")
 
-    response = app.test_client().get("/boom", headers={"Cookie": "lang=en"})
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    response = client.get("/boom")
     html = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Something went wrong" in html

@@ -46,3 +46,17 @@ def test_migrations_build_the_models_schema_on_postgresql(tmp_path):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_migration_installs_what_the_postgres_search_backend_needs():
+    import importlib.util
+    from pathlib import Path
+
+    from shop.search.postgres_backend import INSTALL_SQL
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0001_initial_schema.py"
+    spec = importlib.util.spec_from_file_location("initial_schema", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    normalise = lambda statements: [" ".join(s.split()) for s in statements]  # noqa: E731
+    assert normalise(module.POSTGRES_SEARCH_SQL) == normalise(INSTALL_SQL)

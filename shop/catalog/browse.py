@@ -1,0 +1,227 @@
+"""Browsing the catalogue: filters, sorting and paging over listable products.
+
+The catalogue page, the province and producer pages, and the public API all build their
+lists here, on top of `listable_products()`, so they agree on what is shown and in which order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from shop import geo
+from shop.catalog.models import Product, ProductSet, Variant
+from shop.catalog.services import listable_products, with_card_data
+from shop.certification.models import Certificate
+from shop.certification.rules import STAR_RANGE
+from shop.extensions import db
+from shop.producers.models import Producer
+
+SORTS = ("newest", "price_asc", "price_desc", "stars")
+GROUPS = ("I", "II", "III", "IV", "V", "VI")
+MAX_PER_PAGE = 100
+MAX_PRICE = 1_000_000_000
+
+
+class InvalidFilter(ValueError):
+    """A filter or paging parameter that makes no sense; `param` names it."""
+
+    def __init__(self, param: str, message):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor (or API client) asked for; every field optional."""
+
+    product_set: int | None = None
+    group: str | None = None
+    province: int | None = None
+    producer: str | None = None
+    stars: tuple[int, ...] = ()
+    price_min: int | None = None
+    price_max: int | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = 24
+
+    def query_args(self, **change: Any) -> dict[str, Any]:
+        """The URL parameters that reproduce these filters (for paging and facet links)."""
+        current = replace(self, **change)
+        args: dict[str, Any] = {
+            "set": current.product_set,
+            "group": current.group,
+            "province": current.province,
+            "producer": current.producer,
+            "stars": list(current.stars) or None,
+            "price_min": current.price_min,
+            "price_max": current.price_max,
+            "sort": current.sort if current.sort not in ("newest", "relevance") else None,
+            "page": current.page if current.page != 1 else None,
+        }
+        return {key: value for key, value in args.items() if value not in (None, "")}
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            (
+                self.product_set,
+                self.group,
+                self.province,
+                self.producer,
+                self.stars,
+                self.price_min is not None,
+                self.price_max is not None,
+            )
+        )
+
+
+@dataclass
+class Page:
+    """One page of results."""
+
+    rows: list[tuple[Product, Certificate]]
+    total: int
+    filters: Filters
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / self.filters.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.filters.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.filters.page > 1
+
+
+def _int(args, name: str, low: int, high: int) -> int | None:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise InvalidFilter(name, _l("must be a whole number")) from None
+    if not low <= value <= high:
+        raise InvalidFilter(name, _l("must be between %(low)s and %(high)s", low=low, high=high))
+    return value
+
+
+def parse_filters(
+    args, *, per_page: int = 24, allow_per_page: bool = False, sorts: tuple[str, ...] = SORTS
+) -> Filters:
+    """Read filters from request arguments; raises InvalidFilter for nonsense values."""
+    product_set = _int(args, "set", 1, 99)
+    group = (args.get("group") or "").strip().upper() or None
+    if group is not None and group not in GROUPS:
+        raise InvalidFilter("group", _l("must be one of %(values)s", values=", ".join(GROUPS)))
+    province = _int(args, "province", 1, 999)
+    if province is not None and not geo.is_valid_province(province):
+        raise InvalidFilter("province", _l("is not one of the 34 provinces"))
+    stars: list[int] = []
+    for raw in args.getlist("stars") if hasattr(args, "getlist") else []:
+        value = _int({"stars": raw}, "stars", STAR_RANGE.start, STAR_RANGE.stop - 1)
+        if value is not None and value not in stars:
+            stars.append(value)
+    price_min = _int(args, "price_min", 0, MAX_PRICE)
+    price_max = _int(args, "price_max", 0, MAX_PRICE)
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise InvalidFilter("price_max", _l("must not be below price_min"))
+    sort = (args.get("sort") or sorts[0]).strip()
+    if sort not in sorts:
+        raise InvalidFilter("sort", _l("must be one of %(values)s", values=", ".join(sorts)))
+    page = _int(args, "page", 1, 100_000) or 1
+    if allow_per_page:
+        per_page = _int(args, "per_page", 1, MAX_PER_PAGE) or per_page
+    producer = (args.get("producer") or "").strip() or None
+    return Filters(
+        product_set=product_set,
+        group=group,
+        province=province,
+        producer=producer,
+        stars=tuple(sorted(stars)),
+        price_min=price_min,
+        price_max=price_max,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def min_price() -> sa.ScalarSelect:
+    """Correlated subquery: the product's lowest variant price."""
+    return (
+        sa.select(sa.func.min(Variant.price))
+        .where(Variant.product_id == Product.id)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+def filtered(filters: Filters) -> sa.Select:
+    """listable_products() narrowed by the filters (no ordering or paging)."""
+    query = listable_products()
+    if filters.product_set is not None:
+        query = query.where(Product.product_set_code == filters.product_set)
+    if filters.group is not None:
+        query = query.where(
+            Product.product_set_code.in_(
+                sa.select(ProductSet.code).where(ProductSet.group_code == filters.group)
+            )
+        )
+    if filters.province is not None:
+        query = query.where(Producer.province_code == filters.province)
+    if filters.producer is not None:
+        query = query.where(Producer.slug == filters.producer)
+    if filters.stars:
+        query = query.where(Certificate.stars.in_(filters.stars))
+    # The price a product is shown "from": its cheapest variant (the search does the same).
+    if filters.price_min is not None:
+        query = query.where(min_price() >= filters.price_min)
+    if filters.price_max is not None:
+        query = query.where(min_price() <= filters.price_max)
+    return query
+
+
+def _ordered(query: sa.Select, sort: str) -> sa.Select:
+    newest = (Product.created_at.desc(), Product.id.desc())
+    if sort == "price_asc":
+        return query.order_by(min_price().asc(), *newest)
+    if sort == "price_desc":
+        return query.order_by(min_price().desc(), *newest)
+    if sort == "stars":
+        return query.order_by(Certificate.stars.desc(), *newest)
+    return query.order_by(*newest)
+
+
+def browse(filters: Filters) -> Page:
+    """One page of listable products matching the filters: 4 queries whatever the page size."""
+    base = filtered(filters)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
+    )
+    query = _ordered(base, filters.sort).offset((filters.page - 1) * filters.per_page)
+    rows = db.session.execute(with_card_data(query.limit(filters.per_page))).unique().all()
+    return Page(rows=[(p, c) for p, c in rows], total=total or 0, filters=filters)
+
+
+def group_counts() -> dict[str, int]:
+    """How many listable products each OCOP group has (for the home page)."""
+    listed = listable_products().subquery()
+    product_set = sa.select(ProductSet.code, ProductSet.group_code).subquery()
+    rows = db.session.execute(
+        sa.select(product_set.c.group_code, sa.func.count())
+        .select_from(listed)
+        .join(product_set, product_set.c.code == listed.c.product_set_code)
+        .group_by(product_set.c.group_code)
+    ).all()
+    return {group: count for group, count in rows}

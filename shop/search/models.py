@@ -1,0 +1,56 @@
+"""Tables of the PostgreSQL search backend (empty and unused with Whoosh or on SQLite).
+
+`product_search` holds one row per indexable product: weighted tsvectors built with the
+`unaccent` dictionary, and the columns searches filter, sort and count on. It is written in
+the same transaction as the change it reflects, so it cannot drift from the catalogue.
+`search_terms` is the vocabulary used to correct misspelt words (edit distance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.extensions import db
+
+TsVector = sa.Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class ProductSearch(db.Model):
+    """The searchable form of one product."""
+
+    __tablename__ = "product_search"
+    __table_args__ = (
+        sa.Index("ix_product_search_document", "document", postgresql_using="gin"),
+        sa.Index("ix_product_search_name_exact", "name_exact", postgresql_using="gin"),
+        sa.Index("ix_product_search_valid_until", "valid_until"),
+    )
+
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    document = mapped_column(TsVector, nullable=False)
+    name_exact = mapped_column(TsVector, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(220))
+    producer_name: Mapped[str] = mapped_column(sa.String(160))
+    producer_slug: Mapped[str] = mapped_column(sa.String(180))
+    stars: Mapped[int]
+    product_set: Mapped[int]
+    group_code: Mapped[str] = mapped_column(sa.String(4))
+    province: Mapped[int]
+    price_min: Mapped[int] = mapped_column(sa.BigInteger)
+    price_band: Mapped[int]
+    created_at: Mapped[dt.datetime]
+    valid_until: Mapped[dt.date]
+
+
+class SearchTerm(db.Model):
+    """A folded word that appears in product or producer names."""
+
+    __tablename__ = "search_terms"
+
+    term: Mapped[str] = mapped_column(sa.String(60), primary_key=True)

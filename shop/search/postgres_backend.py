@@ -1,0 +1,329 @@
+"""The PostgreSQL backend: full-text search with `unaccent`, shared by every app server.
+
+Documents live in `product_search`, written in the same transaction as the catalogue change
+(see hooks.py), so there is no separate index to keep in sync. Words are matched through the
+`vietnamese_folded` text search configuration (unaccent, then simple), so "ca phe" matches
+"Cà phê" and đ folds to d; a second, unfolded vector ranks exact-diacritic matches first.
+Misspelt words are corrected against `search_terms` by edit distance (fuzzystrmatch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from shop.extensions import db
+from shop.search.base import (
+    FEW_RESULTS,
+    FIELD_WEIGHTS,
+    SUGGEST_DISTANCE,
+    TYPO_DISTANCE,
+    TYPO_MIN_LENGTH,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    Terms,
+    price_band,
+)
+from shop.search.models import ProductSearch, SearchTerm
+from shop.text import fold
+
+CONFIG = "vietnamese_folded"
+_TERM = re.compile(r"[a-z0-9]+")
+
+INSTALL_SQL = (
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch",
+    f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{CONFIG}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = simple);
+            ALTER TEXT SEARCH CONFIGURATION {CONFIG}
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH unaccent, simple;
+        END IF;
+    END $$""",
+)
+
+# Field weights map onto tsvector weights A-D; ts_rank's weight array is {D, C, B, A}.
+_RELATIVE = [
+    FIELD_WEIGHTS[field] / FIELD_WEIGHTS["name"]
+    for field in ("description", "context", "producer", "name")
+]
+RANK_WEIGHTS = "{" + ",".join(f"{w:.3f}" for w in _RELATIVE) + "}"
+EXACT_BONUS = FIELD_WEIGHTS["name_exact"] / FIELD_WEIGHTS["name"]
+
+_UPSERT = sa.text(
+    f"""
+    INSERT INTO product_search (product_id, document, name_exact, name, slug, producer_name,
+        producer_slug, stars, product_set, group_code, province, price_min, price_band,
+        created_at, valid_until)
+    VALUES (:id,
+        setweight(to_tsvector('{CONFIG}', :name), 'A')
+          || setweight(to_tsvector('{CONFIG}', :producer), 'B')
+          || setweight(to_tsvector('{CONFIG}', :context), 'C')
+          || setweight(to_tsvector('{CONFIG}', :description), 'D'),
+        to_tsvector('simple', :name), :name, :slug, :producer, :producer_slug, :stars,
+        :product_set, :group, :province, :price_min, :price_band, :created, :valid_until)
+    ON CONFLICT (product_id) DO UPDATE SET
+        document = EXCLUDED.document, name_exact = EXCLUDED.name_exact, name = EXCLUDED.name,
+        slug = EXCLUDED.slug, producer_name = EXCLUDED.producer_name,
+        producer_slug = EXCLUDED.producer_slug, stars = EXCLUDED.stars,
+        product_set = EXCLUDED.product_set, group_code = EXCLUDED.group_code,
+        province = EXCLUDED.province, price_min = EXCLUDED.price_min,
+        price_band = EXCLUDED.price_band, created_at = EXCLUDED.created_at,
+        valid_until = EXCLUDED.valid_until
+    """
+)
+
+
+def install(connection) -> None:
+    """Create the extensions and the text search configuration (idempotent)."""
+    for statement in INSTALL_SQL:
+        connection.execute(sa.text(statement))
+
+
+def _tsquery(
+    words: tuple[str, ...], joiner: str, prefix_last: bool = False, weight: str = ""
+) -> str:
+    """A to_tsquery string from safe words: "ca & phe", "ca & ph:*A"."""
+    parts = [w + (":" + weight if weight else "") for w in words]
+    if prefix_last and parts:
+        parts[-1] = words[-1] + ":*" + weight
+    return f" {joiner} ".join(parts)
+
+
+def _safe(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Words reduced to letters and digits, which to_tsquery cannot misread."""
+    cleaned = []
+    for word in words:
+        cleaned.extend(re.findall(r"\w+", word))
+    return tuple(cleaned)
+
+
+class PostgresBackend:
+    """Search through SQL on the shared database."""
+
+    name = "postgres"
+
+    def exists(self) -> bool:
+        return True
+
+    def clear(self) -> None:
+        db.session.execute(sa.delete(ProductSearch))
+
+    def index(self, documents: list[dict]) -> None:
+        if not documents:
+            return
+        session = _session()
+        session.execute(_UPSERT, [_params(d) for d in documents])
+        terms = sorted(
+            {
+                t
+                for d in documents
+                for t in _TERM.findall(fold(f"{d['name']} {d['producer']}"))
+                if 2 <= len(t) <= 60
+            }
+        )
+        if terms:
+            session.execute(
+                insert(SearchTerm).on_conflict_do_nothing(), [{"term": t} for t in terms]
+            )
+
+    def remove(self, product_ids: list[int]) -> None:
+        if product_ids:
+            _session().execute(
+                sa.delete(ProductSearch).where(ProductSearch.product_id.in_(product_ids))
+            )
+
+    def indexed_ids(self) -> set[int]:
+        return set(db.session.scalars(sa.select(ProductSearch.product_id)))
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        terms = Terms(_safe(q.terms.exact), _safe(q.terms.folded))
+        conditions, score = self._matches(q, terms, TYPO_DISTANCE)
+        result = self._page(q, conditions, score)
+        if terms and result.total < FEW_RESULTS:
+            result.suggestion = self._better_spelling(q, terms, result.total)
+        return result
+
+    def _filters(self, q: SearchQuery) -> list:
+        ps = ProductSearch.__table__.c
+        conditions = [ps.valid_until >= q.today]
+        if q.stars:
+            conditions.append(ps.stars.in_(q.stars))
+        if q.product_set is not None:
+            conditions.append(ps.product_set == q.product_set)
+        if q.group:
+            conditions.append(ps.group_code == q.group)
+        if q.province is not None:
+            conditions.append(ps.province == q.province)
+        if q.price_min is not None:
+            conditions.append(ps.price_min >= q.price_min)
+        if q.price_max is not None:
+            conditions.append(ps.price_min <= q.price_max)
+        return conditions
+
+    def _matches(self, q: SearchQuery, terms: Terms, distance: int):
+        ps = ProductSearch.__table__.c
+        conditions = self._filters(q)
+        if not terms:
+            return conditions, sa.literal(0.0)
+        words = [self._spellings(w, distance) for w in terms.folded]
+        any_word = sa.func.to_tsquery(CONFIG, " | ".join(words))
+        all_words = sa.func.to_tsquery(CONFIG, " & ".join(words))
+        conditions.append(ps.document.op("@@")(any_word))
+        weights = sa.literal_column(f"'{RANK_WEIGHTS}'::real[]")
+        score = sa.func.ts_rank(weights, ps.document, any_word) + 3 * sa.func.ts_rank(
+            weights, ps.document, all_words
+        )
+        if terms.has_diacritics:
+            exact = sa.func.to_tsquery("simple", " | ".join(terms.exact))
+            score = score + EXACT_BONUS * sa.func.ts_rank(ps.name_exact, exact)
+        return conditions, score
+
+    def _spellings(self, word: str, distance: int) -> str:
+        """The word, or "(word | neighbour)" when it is unknown and a known word is close."""
+        if len(word) < TYPO_MIN_LENGTH or distance == 0 or self._known(word):
+            return word
+        neighbour = self._closest(word, distance)
+        return f"({word} | {neighbour})" if neighbour else word
+
+    def _known(self, word: str) -> bool:
+        return (
+            db.session.scalar(sa.select(SearchTerm.term).where(SearchTerm.term == word)) is not None
+        )
+
+    def _closest(self, word: str, distance: int) -> str | None:
+        """The known word fewest edits away (same first letter), within `distance` edits."""
+        edits = sa.func.levenshtein(SearchTerm.term, word)
+        first, after = word[0], chr(ord(word[0]) + 1)
+        return db.session.scalar(
+            sa.select(SearchTerm.term)
+            .where(
+                SearchTerm.term >= first,
+                SearchTerm.term < after,
+                sa.func.length(SearchTerm.term).between(len(word) - distance, len(word) + distance),
+                edits <= distance,
+            )
+            .order_by(edits, SearchTerm.term)
+            .limit(1)
+        )
+
+    def _page(self, q: SearchQuery, conditions, score) -> SearchResult:
+        ps = ProductSearch.__table__.c
+        order = {
+            "price_asc": (ps.price_min.asc(), ps.created_at.desc()),
+            "price_desc": (ps.price_min.desc(), ps.created_at.desc()),
+            "newest": (ps.created_at.desc(),),
+            "stars": (ps.stars.desc(), score.desc()),
+        }.get(q.sort, (score.desc(), ps.created_at.desc()))
+        ids = db.session.scalars(
+            sa.select(ps.product_id)
+            .where(*conditions)
+            .order_by(*order, ps.product_id)
+            .offset((q.page - 1) * q.per_page)
+            .limit(q.per_page)
+        ).all()
+        facets, total = self._facets(conditions)
+        return SearchResult(ids=list(ids), total=total, facets=facets)
+
+    def _facets(self, conditions) -> tuple[dict, int]:
+        ps = ProductSearch.__table__.c
+        columns = {
+            "stars": ps.stars,
+            "product_set": ps.product_set,
+            "province": ps.province,
+            "price_band": ps.price_band,
+        }
+        rows = db.session.execute(
+            sa.select(*columns.values(), sa.func.count())
+            .where(*conditions)
+            .group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in columns.values()]))
+        ).all()
+        facets: dict[str, list] = {name: [] for name in columns}
+        for row in rows:
+            for index, name in enumerate(columns):
+                if row[index] is not None:
+                    facets[name].append((row[index], row[-1]))
+                    break
+        for name in facets:
+            facets[name].sort()
+        return facets, sum(n for _value, n in facets["stars"])
+
+    def _better_spelling(self, q: SearchQuery, terms: Terms, found: int) -> str | None:
+        """A respelling of the query that finds more than the `found` it found, if any."""
+        corrected = tuple(
+            word
+            if len(word) < 3 or self._known(word)
+            else (self._closest(word, SUGGEST_DISTANCE) or word)
+            for word in terms.folded
+        )
+        if corrected == terms.folded:
+            return None
+        conditions, _score = self._matches(q, Terms(corrected, corrected), 0)
+        better = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProductSearch).where(*conditions)
+        )
+        return " ".join(corrected) if (better or 0) > found else None
+
+    def suggest(self, text: str, today: dt.date, limit: int) -> list[Suggestion]:
+        words = _safe(Terms.parse(text).folded)
+        if not words:
+            return []
+        found: list[Suggestion] = []
+        for weight, kind, name_col, slug_col, share in (
+            ("A", "product", ProductSearch.name, ProductSearch.slug, limit),
+            (
+                "B",
+                "producer",
+                ProductSearch.producer_name,
+                ProductSearch.producer_slug,
+                max(2, limit // 3),
+            ),
+        ):
+            match = sa.func.to_tsquery(
+                CONFIG, _tsquery(words, "&", prefix_last=True, weight=weight)
+            )
+            rows = db.session.execute(
+                sa.select(name_col, slug_col)
+                .where(ProductSearch.valid_until >= today, ProductSearch.document.op("@@")(match))
+                .distinct()
+                .order_by(name_col)
+                .limit(share)
+            ).all()
+            found.extend(Suggestion(kind, name, slug) for name, slug in rows)
+        return found
+
+
+def _session():
+    return db.session
+
+
+def _params(document: dict) -> dict:
+    return {
+        **{
+            key: document[key]
+            for key in (
+                "id",
+                "name",
+                "slug",
+                "producer",
+                "producer_slug",
+                "context",
+                "description",
+                "stars",
+                "product_set",
+                "group",
+                "province",
+                "price_min",
+                "created",
+                "valid_until",
+            )
+        },
+        "price_band": price_band(document["price_min"]),
+    }

@@ -1,0 +1,354 @@
+"""The Whoosh backend: a file index in the instance folder, the default on one machine.
+
+Several worker processes may share the index: writers take Whoosh's file lock in turn (each
+waits up to WRITE_TIMEOUT seconds), readers never wait. Each thread keeps a searcher and
+refreshes it when another process has committed. Expiry is a filter at query time
+(`valid_until >= today`), so the index needs no daily job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import shutil
+import threading
+import warnings
+from pathlib import Path
+
+from whoosh import analysis, fields, index, query, sorting
+
+from shop.search.base import (
+    FEW_RESULTS,
+    FIELD_WEIGHTS,
+    SUGGEST_DISTANCE,
+    TYPO_DISTANCE,
+    TYPO_MIN_LENGTH,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    Terms,
+    price_band,
+)
+from shop.text import fold
+
+WRITE_TIMEOUT = 30.0
+
+
+class FoldFilter(analysis.Filter):
+    """Folds Vietnamese diacritics and đ → d, so "cà phê" and "ca phe" index alike."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+FOLDING = analysis.RegexTokenizer(r"\w+") | analysis.LowercaseFilter() | FoldFilter()
+EXACT = analysis.RegexTokenizer(r"\w+") | analysis.LowercaseFilter()
+
+SCHEMA = fields.Schema(
+    key=fields.ID(unique=True),  # str(id): deleting by a numeric term is unreliable in Whoosh
+    id=fields.NUMERIC(int, stored=True, signed=False),
+    slug=fields.STORED,
+    title=fields.STORED,
+    producer_name=fields.STORED,
+    producer_slug=fields.STORED,
+    name=fields.TEXT(analyzer=FOLDING, spelling=True),
+    name_exact=fields.TEXT(analyzer=EXACT),
+    producer=fields.TEXT(analyzer=FOLDING),
+    context=fields.TEXT(analyzer=FOLDING),
+    description=fields.TEXT(analyzer=FOLDING),
+    stars=fields.NUMERIC(int, sortable=True),
+    product_set=fields.NUMERIC(int, sortable=True),
+    group=fields.ID(sortable=True),
+    province=fields.NUMERIC(int, sortable=True),
+    price_min=fields.NUMERIC(int, bits=64, sortable=True),
+    price_band=fields.NUMERIC(int, sortable=True),
+    created=fields.NUMERIC(int, bits=64, sortable=True),
+    valid_until=fields.NUMERIC(int, sortable=True),
+)
+
+
+def _day_number(day: dt.date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+def _fields(document: dict) -> dict:
+    return {
+        "key": str(document["id"]),
+        "id": document["id"],
+        "slug": document["slug"],
+        "title": document["name"],
+        "producer_name": document["producer"],
+        "producer_slug": document["producer_slug"],
+        "name": document["name"],
+        "name_exact": document["name"],
+        "producer": document["producer"],
+        "context": document["context"],
+        "description": document["description"],
+        "stars": document["stars"],
+        "product_set": document["product_set"],
+        "group": document["group"],
+        "province": document["province"],
+        "price_min": document["price_min"],
+        "price_band": price_band(document["price_min"]),
+        "created": int(document["created"].timestamp()),
+        "valid_until": _day_number(document["valid_until"]),
+    }
+
+
+def _open_dir(path: Path) -> index.Index:
+    """Open the index, or raise IndexUnavailable if it is damaged.
+
+    Whoosh leaves a file open when it fails to read a damaged table of contents; it is
+    closed here, quietly, rather than warned about later in some unrelated place.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return index.open_dir(path)
+        except Exception as error:  # a damaged TOC or segment: any exception Whoosh raises
+            failure = f"{type(error).__name__}: {error}"
+        gc.collect()
+    raise IndexUnavailable(failure)
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or unreadable; the caller rebuilds it."""
+
+
+class WhooshBackend:
+    """Search over a Whoosh index folder."""
+
+    name = "whoosh"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._index: index.Index | None = None
+
+    # --- the index folder ---------------------------------------------------------------
+
+    def _open(self) -> index.Index:
+        with self._lock:
+            if self._index is None:
+                if not self.path.is_dir() or not any(self.path.glob("_MAIN_*.toc")):
+                    raise IndexUnavailable(f"no index in {self.path}")
+                self._index = _open_dir(self.path)
+            return self._index
+
+    def exists(self) -> bool:
+        """True when an index folder with a readable table of contents is there."""
+        try:
+            self._open()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def clear(self) -> None:
+        """Create a new, empty index (the old files are removed)."""
+        with self._lock:
+            self._index = None
+            self._local.__dict__.clear()
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._index = index.create_in(self.path, SCHEMA)
+
+    def _searcher(self):
+        """This thread's searcher, reopened when another writer has committed.
+
+        Whoosh's own `refresh()` reuses segment readers and so misses deletions made in an
+        existing segment (an updated product would then be found twice); reopening doesn't.
+        """
+        searcher = getattr(self._local, "searcher", None)
+        try:
+            if searcher is not None and not searcher.up_to_date():
+                searcher.close()
+                searcher = None
+            if searcher is None:
+                searcher = self._open().searcher()
+        except IndexUnavailable:
+            raise
+        except Exception as error:
+            self._forget()
+            raise IndexUnavailable(str(error)) from error
+        self._local.searcher = searcher
+        return searcher
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._index = None
+        self._local.__dict__.clear()
+
+    # --- writing -------------------------------------------------------------------------
+
+    def index(self, documents: list[dict]) -> None:
+        """Add or replace documents (one writer at a time across processes)."""
+        if not documents:
+            return
+        writer = self._open().writer(timeout=WRITE_TIMEOUT)
+        try:
+            for document in documents:
+                writer.update_document(**_fields(document))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def remove(self, product_ids: list[int]) -> None:
+        if not product_ids:
+            return
+        writer = self._open().writer(timeout=WRITE_TIMEOUT)
+        try:
+            for product_id in product_ids:
+                writer.delete_by_term("key", str(product_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def indexed_ids(self) -> set[int]:
+        searcher = self._searcher()
+        return {stored["id"] for stored in searcher.all_stored_fields()}
+
+    # --- reading -------------------------------------------------------------------------
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        searcher = self._searcher()
+        terms = q.terms
+        if not terms:
+            return self._run(searcher, q, query.Every())
+        result = self._run(searcher, q, self._text_query(searcher, terms, TYPO_DISTANCE))
+        if result.total < FEW_RESULTS:
+            result.suggestion = self._better_spelling(searcher, q, terms, result.total)
+        return result
+
+    def _run(self, searcher, q: SearchQuery, text_query) -> SearchResult:
+        facets = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count)
+            for name in ("stars", "product_set", "province", "price_band")
+        }
+        hits = searcher.search_page(
+            text_query,
+            q.page,
+            pagelen=q.per_page,
+            filter=self._filter(q),
+            groupedby=facets,
+            sortedby=self._sort(q.sort),
+            terms=False,
+        )
+        ids = [hit["id"] for hit in hits]
+        counts = {name: sorted(hits.results.groups(name).items()) for name in facets}
+        return SearchResult(ids=ids, total=hits.total, facets=counts)
+
+    def _text_query(self, searcher, terms: Terms, distance: int) -> query.Query:
+        groups = [
+            self._word_query(exact, self._spellings(searcher, folded, distance))
+            for exact, folded in zip(terms.exact, terms.folded, strict=True)
+        ]
+        if len(groups) == 1:
+            return groups[0]
+        # Every product matching some word is found; those matching all words score far higher.
+        return query.Or([query.And(groups, boost=3.0), query.Or(groups)])
+
+    @staticmethod
+    def _known(searcher, word: str) -> bool:
+        return any(searcher.doc_frequency(field, word) for field in ("name", "producer", "context"))
+
+    def _closest(self, searcher, word: str, distance: int) -> str | None:
+        for field in ("name", "producer"):
+            found = searcher.suggest(field, word, limit=1, maxdist=distance, prefix=1)
+            if found:
+                return found[0]
+        return None
+
+    def _spellings(self, searcher, word: str, distance: int) -> list[str]:
+        """The word, plus its closest known neighbour when the word itself is unknown."""
+        if len(word) < TYPO_MIN_LENGTH or self._known(searcher, word):
+            return [word]
+        neighbour = self._closest(searcher, word, distance)
+        return [word, neighbour] if neighbour else [word]
+
+    @staticmethod
+    def _word_query(exact: str, spellings: list[str]) -> query.Query:
+        parts: list[query.Query] = [
+            query.Term(field, spelling, boost=FIELD_WEIGHTS[field])
+            for spelling in spellings
+            for field in ("name", "producer", "context", "description")
+        ]
+        if exact != spellings[0]:
+            parts.append(query.Term("name_exact", exact, boost=FIELD_WEIGHTS["name_exact"]))
+        return query.Or(parts)
+
+    @staticmethod
+    def _filter(q: SearchQuery) -> query.Query:
+        conditions: list[query.Query] = [
+            query.NumericRange("valid_until", _day_number(q.today), None)
+        ]
+        if q.stars:
+            conditions.append(query.Or([query.Term("stars", s) for s in q.stars]))
+        for field in ("product_set", "province"):
+            value = getattr(q, field)
+            if value is not None:
+                conditions.append(query.Term(field, value))
+        if q.group:
+            conditions.append(query.Term("group", q.group))
+        if q.price_min is not None or q.price_max is not None:
+            conditions.append(query.NumericRange("price_min", q.price_min, q.price_max))
+        return query.And(conditions)
+
+    @staticmethod
+    def _sort(sort: str):
+        newest = sorting.FieldFacet("created", reverse=True)
+        if sort == "price_asc":
+            return [sorting.FieldFacet("price_min"), newest]
+        if sort == "price_desc":
+            return [sorting.FieldFacet("price_min", reverse=True), newest]
+        if sort == "newest":
+            return newest
+        if sort == "stars":
+            return [sorting.FieldFacet("stars", reverse=True), sorting.ScoreFacet()]
+        return None  # relevance
+
+    def _better_spelling(self, searcher, q: SearchQuery, terms: Terms, found: int) -> str | None:
+        """A respelling of the query that finds more than the `found` it found, if any."""
+        corrected = tuple(
+            word
+            if len(word) < 3 or self._known(searcher, word)
+            else (self._closest(searcher, word, SUGGEST_DISTANCE) or word)
+            for word in terms.folded
+        )
+        if corrected == terms.folded:
+            return None
+        better = self._text_query(searcher, Terms(corrected, corrected), 0)
+        hits = searcher.search(better, limit=1, filter=self._filter(q), terms=False)
+        return " ".join(corrected) if hits.estimated_length() > found else None
+
+    def suggest(self, text: str, today: dt.date, limit: int) -> list[Suggestion]:
+        terms = Terms.parse(text)
+        if not terms:
+            return []
+        *complete, last = terms.folded
+        searcher = self._searcher()
+        validity = query.NumericRange("valid_until", _day_number(today), None)
+        found: list[Suggestion] = []
+        seen: set[tuple[str, str]] = set()
+        for field, kind, name_key, slug_key, share in (
+            ("name", "product", "title", "slug", limit),
+            ("producer", "producer", "producer_name", "producer_slug", max(2, limit // 3)),
+        ):
+            words = [query.Term(field, w) for w in complete] + [query.Prefix(field, last)]
+            hits = searcher.search(query.And(words), limit=share * 4, filter=validity, terms=False)
+            taken = 0
+            for hit in hits:
+                key = (kind, hit[slug_key])
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(Suggestion(kind, hit[name_key], hit[slug_key]))
+                taken += 1
+                if taken >= share:
+                    break
+        return found

@@ -1,0 +1,268 @@
+"""Search, on both backends: Vietnamese matching, relevance, listability, sync, facets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shop import clock
+from shop.catalog.models import Product
+from shop.certification import services as certification
+from shop.demo import NEVER_LISTED_SLUGS, load_demo
+from shop.enums import ProducerStatus, Role
+from shop.search import SearchQuery, check, search_products, suggest
+from tests.conftest import TEST_DATABASE_URL
+from tests.factories import make_product, make_user
+
+BACKENDS = [
+    "whoosh",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, app):
+    """Run the test on this backend (PostgreSQL only when the tests run on PostgreSQL)."""
+    if request.param == "postgres" and not (TEST_DATABASE_URL or "").startswith("postgresql"):
+        pytest.skip("the postgres backend needs the tests to run on PostgreSQL")
+    app.config["SEARCH_BACKEND"] = request.param
+    app.extensions.pop("search_backend", None)
+    return request.param
+
+
+@pytest.fixture
+def demo(backend, db, fast_demo, frozen_today):
+    load_demo()
+    db.session.commit()
+    return db
+
+
+def names(text: str, **filters) -> list[str]:
+    rows, _ = search_products(SearchQuery(text=text, today=clock.today(), **filters))
+    return [product.name for product, _certificate in rows]
+
+
+RELEVANCE = [
+    ("ca phe buon ma thuot", "Cà phê phin Buôn Ma Thuột"),
+    ("cà phê buôn ma thuột", "Cà phê phin Buôn Ma Thuột"),
+    ("ca phe rang moc", "Cà phê Robusta rang mộc Cư M'gar"),
+    ("nuoc mam phu quoc", "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm"),
+    ("nước mắm", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
+    ("mat ong", "Mật ong bạc hà Mèo Vạc"),
+    ("mật ong bạc hà", "Mật ong bạc hà nguyên sáp"),
+    ("che shan tuyet", "Chè xanh Shan tuyết Tà Xùa"),
+    ("tra shan tuyet ta xua", "Bạch trà Shan tuyết cổ thụ Tà Xùa"),
+    ("gao st25", "Gạo ST25 ruộng tôm Mỹ Xuyên"),
+    ("mam tom", "Mắm tôm Hậu Lộc"),
+    ("mắm tôm hậu lộc", "Mắm tôm Hậu Lộc"),
+    ("banh trang", "Bánh tráng phơi sương Trảng Bàng"),
+    ("ruou bau da", "Rượu Bàu Đá Nhơn Lộc 40 độ"),
+    ("mien dong", "Miến dong Na Rì"),
+    ("atiso da lat", "Trà atiso túi lọc Đà Lạt"),
+    ("nam linh chi", "Nấm linh chi đỏ Lâm Viên"),
+    ("non la hue", "Nón lá bài thơ Huế"),
+    ("tinh dau tram", "Tinh dầu tràm Phong Điền"),
+    ("tho cam", "Khăn thổ cẩm dệt tay Sa Pa"),
+    ("que tra bong", "Quế thanh Trà Bồng"),
+    ("keo dua", "Kẹo dừa sáp dứa Mỏ Cày"),
+    ("dau dua", "Dầu dừa ép lạnh Bến Tre"),
+    ("tieu den", "Tiêu đen Phú Quốc"),
+    ("bo kho", "Thịt bò khô gác bếp Hà Giang"),
+    ("tom kho", "Tôm khô đất Mỹ Xuyên"),
+    ("mut dau tay", "Mứt dâu tây Đà Lạt"),
+    ("gio may", "Giỏ mây đan Phú Vinh"),
+    ("xa phong", "Xà phòng tràm trà thảo dược"),
+    ("DAC SAN HA GIANG bo kho", "Thịt bò khô gác bếp Hà Giang"),
+    # misspelt
+    ("nuoc mam phu quok", "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm"),
+    ("banh trangg", "Bánh tráng phơi sương Trảng Bàng"),
+    ("shan tuyett", "Chè xanh Shan tuyết Tà Xùa"),
+    ("atisso", "Cao atiso Đà Lạt"),
+    ("mat onng bac ha", "Mật ong bạc hà Mèo Vạc"),
+]
+
+
+@pytest.mark.parametrize("text, expected", RELEVANCE, ids=[q for q, _ in RELEVANCE])
+def test_the_right_product_comes_in_the_top_three(demo, text, expected):
+    top = names(text)[:3]
+    assert expected in top, top
+
+
+@pytest.mark.parametrize("slug", NEVER_LISTED_SLUGS)
+def test_a_never_listed_product_is_never_found(demo, slug):
+    product = demo.session.scalar(sa.select(Product).where(Product.slug == slug))
+    assert product.name not in names(product.name)
+    assert product.name not in [s.name for s in suggest(product.name[:6])]
+
+
+def test_a_query_with_diacritics_ranks_exact_matches_first(backend, db, frozen_today):
+    make_product(name="Mầm đậu nành hữu cơ", slug="mam-dau")
+    make_product(name="Mắm tôm chua Huế", slug="mam-tom")
+    db.session.commit()
+    assert names("mắm")[0] == "Mắm tôm chua Huế"
+    assert names("mầm")[0] == "Mầm đậu nành hữu cơ"
+    assert set(names("mam")) == {"Mầm đậu nành hữu cơ", "Mắm tôm chua Huế"}
+
+
+def test_products_matching_every_word_come_first(backend, db, frozen_today):
+    make_product(name="Mật ong rừng", slug="a")
+    make_product(name="Ong mật hoa nhãn rừng U Minh", slug="b")
+    make_product(name="Mật mía", slug="c")
+    db.session.commit()
+    assert names("mat ong rung")[:2] == ["Mật ong rừng", "Ong mật hoa nhãn rừng U Minh"]
+
+
+def test_the_name_weighs_more_than_the_producer_or_the_description(backend, db, frozen_today):
+    make_product(name="Trà sen Tây Hồ", slug="name", description="Trà ướp sen.")
+    make_product(name="Chè búp", slug="desc", description="Có hương sen nhẹ.")
+    db.session.commit()
+    assert names("sen")[0] == "Trà sen Tây Hồ"
+
+
+def test_expiry_is_filtered_at_query_time_without_touching_the_index(backend, db, frozen_today):
+    today = clock.today()
+    make_product(
+        name="Bánh pía Sóc Trăng",
+        certificate={"decision_date": dt.date(today.year - 3, today.month, today.day)},
+    )
+    db.session.commit()
+    assert names("banh pia") == ["Bánh pía Sóc Trăng"]
+    frozen_today(today + dt.timedelta(days=1))
+    assert names("banh pia") == []
+    assert suggest("banh p") == []
+
+
+def test_a_rolled_back_change_leaves_no_trace_and_a_committed_one_shows(backend, db, frozen_today):
+    product = make_product(name="Bánh đậu xanh Hải Dương")
+    db.session.commit()
+    assert names("banh dau xanh") == ["Bánh đậu xanh Hải Dương"]
+    product.name = "Chả mực Hạ Long"
+    db.session.flush()
+    db.session.rollback()
+    assert names("cha muc") == []
+    assert names("banh dau xanh") == ["Bánh đậu xanh Hải Dương"]
+    product = db.session.get(Product, product.id)
+    product.name = "Chả mực Hạ Long"
+    db.session.commit()
+    assert names("cha muc") == ["Chả mực Hạ Long"]
+    assert names("banh dau xanh") == []
+
+
+def test_a_price_change_reaches_the_index_after_commit(backend, db, frozen_today):
+    product = make_product(name="Bưởi da xanh", variants=[{"price": 90_000}])
+    db.session.commit()
+    assert names("buoi", price_min=100_000) == []
+    product.variants[0].price = 150_000
+    db.session.commit()
+    assert names("buoi", price_min=100_000) == ["Bưởi da xanh"]
+
+
+def test_revoking_and_suspending_remove_products_at_once(backend, db, frozen_today):
+    revoked = make_product(name="Vải thiều Lục Ngạn")
+    suspended = make_product(name="Vải sấy khô Thanh Hà")
+    staff = make_user(Role.STAFF)
+    db.session.commit()
+    assert set(names("vai")) == {"Vải thiều Lục Ngạn", "Vải sấy khô Thanh Hà"}
+    certification.revoke(revoked.certificates[0], staff, "Vi phạm an toàn thực phẩm")
+    db.session.commit()
+    assert names("vai") == ["Vải sấy khô Thanh Hà"]
+    suspended.producer.status = ProducerStatus.SUSPENDED
+    db.session.commit()
+    assert names("vai") == []
+    missing, extra = check()
+    assert missing == set() and extra == set()
+
+
+def test_a_deleted_whoosh_index_is_rebuilt_from_the_database(app, db, frozen_today):
+    make_product(name="Hạt điều rang muối Bình Phước")
+    db.session.commit()
+    assert names("hat dieu") == ["Hạt điều rang muối Bình Phước"]
+    shutil.rmtree(Path(app.instance_path) / "search")
+    app.extensions.pop("search_backend", None)
+    assert names("hat dieu") == ["Hạt điều rang muối Bình Phước"]
+
+
+def test_a_corrupt_whoosh_index_is_rebuilt_instead_of_failing_the_page(
+    app, db, client, frozen_today
+):
+    make_product(name="Hạt điều rang muối Bình Phước")
+    db.session.commit()
+    assert names("hat dieu")
+    folder = Path(app.instance_path) / "search"
+    for path in folder.iterdir():
+        path.write_bytes(b"garbage")
+    app.extensions.pop("search_backend", None)
+    response = client.get("/search?q=hat+dieu")
+    assert response.status_code == 200
+    assert "rang muối Bình Phước" in response.get_data(as_text=True)
+
+
+def test_facets_count_and_narrow_the_results(demo, client):
+    html = client.get("/search?q=phu+quoc").get_data(as_text=True)
+    stars = re.findall(r'data-testid="facet-stars".*?</section>', html, re.S)[0]
+    links = re.findall(r'href="([^"]+)"[^>]*>\s*(★+) <span class="count">\((\d+)\)', stars)
+    assert links and sum(int(n) for _, _, n in links) == int(
+        re.search(r'data-testid="result-count">(\d+)', html).group(1)
+    )
+    url, label, count = links[0]
+    narrowed = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(r'data-testid="result-count">(\d+)', narrowed).group(1) == count
+    assert all(
+        c.count("★") == len(label) for c in re.findall(r'class="ocop-stars"[^>]*>(★+)', narrowed)
+    )
+
+
+def test_sorting_by_price_and_paging(demo, client):
+    rows, result = search_products(
+        SearchQuery(text="", today=clock.today(), sort="price_asc", per_page=5, page=2)
+    )
+    assert len(rows) == 5 and result.total >= 45
+    prices = [min(v.price for v in p.variants) for p, _ in rows]
+    assert prices == sorted(prices)
+
+
+def test_did_you_mean_offers_a_closer_spelling_that_finds_more(demo, client):
+    html = client.get("/search?q=atsio").get_data(as_text=True)  # two letters off "atiso"
+    assert re.search(
+        r'data-testid="did-you-mean">.*?<a href="/search\?q=atiso">atiso</a>', html, re.S
+    )
+    plain = client.get("/search?q=atiso").get_data(as_text=True)
+    assert 'data-testid="did-you-mean"' not in plain
+
+
+def test_matches_are_highlighted_and_the_empty_state_helps(demo, english):
+    html = english.get("/search?q=mat+ong").get_data(as_text=True)
+    assert "<mark>Mật</mark> <mark>ong</mark>" in html
+    empty = english.get("/search?q=qwertyuiop").get_data(as_text=True)
+    assert 'data-testid="empty"' in empty and "“ca phe” finds “cà phê”" in empty
+
+
+def test_suggest_offers_product_and_producer_names_as_json(demo, client):
+    data = client.get("/search/suggest?q=ca+ph").get_json()
+    assert data["query"] == "ca ph"
+    assert any(
+        s["name"].startswith("Cà phê") and s["url"].startswith("/p/") for s in data["suggestions"]
+    )
+    producers = client.get("/search/suggest?q=hop+tac+xa+ca").get_json()["suggestions"]
+    assert any(s["kind"] == "producer" and s["url"].startswith("/producers/") for s in producers)
+    assert client.get("/search/suggest?q=c").get_json()["suggestions"] == []
+
+
+@pytest.mark.parametrize(
+    "attack", ["' OR 1=1 --", "ca & | ! phe", "a:*", "()", "\\", "%_%", "đ" * 300]
+)
+def test_odd_queries_are_harmless(demo, client, attack):
+    assert client.get("/search", query_string={"q": attack}).status_code == 200
+    assert client.get("/search/suggest", query_string={"q": attack}).status_code == 200
+
+
+def test_reindex_and_check_commands(app, demo):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "products indexed" in result.output
+    assert runner.invoke(args=["search", "check"]).output.startswith("0 missing, 0 extra")

@@ -61,6 +61,21 @@ class Config:
     SHOP_URL = os.environ.get("SHOP_URL", "http://127.0.0.1:5000")  # links in e-mails from commands
     PRODUCTS_PER_PAGE = 24
 
+    # Shipping per producer when the producer sets nothing (whole VND).
+    SHIPPING_FEE = _env_int("SHIPPING_FEE", 30_000)
+    FREE_SHIPPING_FROM = _env_int("FREE_SHIPPING_FROM", 500_000)
+    # Unpaid card and bank-transfer orders keep their stock this long, then are released.
+    PAYMENT_HOLD_MINUTES = _env_int("PAYMENT_HOLD_MINUTES", 60 * 24)
+    # The shop's receiving account for VietQR transfers (a demo account by default).
+    BANK_BIN = os.environ.get("BANK_BIN", "970436")
+    BANK_ACCOUNT = os.environ.get("BANK_ACCOUNT", "1027943656")
+    BANK_ACCOUNT_NAME = os.environ.get("BANK_ACCOUNT_NAME", "CONG TY CHO OCOP")
+    BANK_NAME = os.environ.get("BANK_NAME", "Vietcombank")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
+
 
 class DevelopmentConfig(Config):
     """`make run`: one machine, SQLite, debug pages off for visitors."""

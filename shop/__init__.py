@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -31,6 +31,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'shop.db'}"
 
+    check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -49,6 +50,18 @@ def _load_config(app: Flask, config: Any, overrides: dict[str, Any]) -> None:
         config = CONFIGS[config]
     app.config.from_object(config() if isinstance(config, type) else config)
     app.config.update(overrides)
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse to start with a receiving bank account no VietQR payload could carry."""
+    from shop.payments.vietqr import VietQRError, check_account
+
+    try:
+        check_account(app.config["BANK_BIN"], app.config["BANK_ACCOUNT"])
+    except VietQRError as error:
+        raise RuntimeError(
+            f"BANK_BIN / BANK_ACCOUNT are not a valid VietQR account: {error}"
+        ) from None
 
 
 def register_extensions(app: Flask) -> None:
@@ -93,7 +106,9 @@ def register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.certification.views import bp as certification_bp
+    from shop.checkout.views import bp as checkout_bp
     from shop.i18n import bp as i18n_bp
+    from shop.payments.views import bp as payments_bp
     from shop.producers.views import bp as producers_bp
     from shop.search.views import bp as search_bp
     from shop.seo import bp as seo_bp
@@ -105,7 +120,9 @@ def register_blueprints(app: Flask) -> None:
         cart_bp,
         catalog_bp,
         certification_bp,
+        checkout_bp,
         i18n_bp,
+        payments_bp,
         producers_bp,
         search_bp,
         seo_bp,
@@ -127,6 +144,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals every template may use."""
     from shop.formatting import format_day, format_local_day, format_local_time, format_vnd
     from shop.i18n import current_language
+    from shop.payments.labels import PAYMENT_STATUS_LABELS
     from shop.phones import display_mobile
 
     app.jinja_env.filters["vnd"] = format_vnd
@@ -140,7 +158,10 @@ def register_template_helpers(app: Flask) -> None:
     from shop.search.highlight import highlight
 
     app.jinja_env.globals.update(
-        legal_forms=LEGAL_FORM_LABELS, province_slug=province_slug, highlight=highlight
+        legal_forms=LEGAL_FORM_LABELS,
+        province_slug=province_slug,
+        highlight=highlight,
+        payment_status_labels=PAYMENT_STATUS_LABELS,
     )
 
     @app.context_processor
@@ -167,6 +188,10 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
         headers = response.headers
+        if g.get("stripe_card_form"):  # set by stripe_gateway.card_form: the card payment page
+            from shop.payments.stripe_gateway import CARD_PAGE_CSP
+
+            headers.setdefault("Content-Security-Policy", CARD_PAGE_CSP)
         headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

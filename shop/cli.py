@@ -17,6 +17,7 @@ catalog_cli = AppGroup("catalog", help="The catalogue's reference data.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 certificates_cli = AppGroup("certificates", help="OCOP certificates.")
 search_cli = AppGroup("search", help="The search index.")
+orders_cli = AppGroup("orders", help="Orders.")
 
 
 @demo_cli.command("load")
@@ -137,7 +138,16 @@ def search_check() -> None:
         raise SystemExit(1)
 
 
+@orders_cli.command("release-expired")
+def orders_release_expired() -> None:
+    """Cancel unpaid card/transfer orders past their hold and restore stock (cron-safe)."""
+    from shop.checkout.services import release_expired_holds
+
+    click.echo(f"{release_expired_holds()} orders released.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli, search_cli):
+    groups = (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli, search_cli, orders_cli)
+    for group in groups:
         app.cli.add_command(group)

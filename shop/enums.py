@@ -46,6 +46,29 @@ class IssuingLevel(enum.StrEnum):
     NATIONAL = "national"
 
 
+class PaymentMethod(enum.StrEnum):
+    COD = "cod"
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+
+
+class PaymentStatus(enum.StrEnum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+class OrderStatus(enum.StrEnum):
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
 def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     """A portable enum column: VARCHAR plus a named CHECK constraint on every engine."""
     return sa.Enum(

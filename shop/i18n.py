@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     """The visitor's explicit choice (cookie), else their account's, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and e-mails outside a request: Vietnamese
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.cookies.get(LANGUAGE_COOKIE)
     if choice in languages:
         return choice

@@ -2,13 +2,25 @@
 
 from shop.accounts.models import User
 from shop.audit import AuditEntry
+from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
+from shop.checkout.models import Address
 from shop.mail import OutboxMessage
+from shop.orders.models import Order, OrderLine, SubOrder
+from shop.payments.models import Payment, WebhookEvent
 from shop.producers.models import Producer
 from shop.search.models import ProductSearch, SearchTerm
 
 __all__ = [
+    "Address",
+    "Cart",
+    "CartLine",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "SubOrder",
+    "WebhookEvent",
     "AuditEntry",
     "CertificateReminder",
     "Certificate",

@@ -81,7 +81,13 @@ def app(_schema, tmp_path):
         copy = tmp_path / "test.db"
         shutil.copy(url.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    options = {} if url.startswith("sqlite") else {"pool_size": 45, "max_overflow": 5}
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=options,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+    )
     with app.app_context():
         yield app
         _db.session.remove()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-30 02:58:10.759959
+Create Date: 2026-11-30 03:14:24.709836
 
 """
 from alembic import op
@@ -78,6 +78,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('webhook_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('event_id', sa.String(length=100), nullable=False),
+    sa.Column('event_type', sa.String(length=60), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
+    sa.UniqueConstraint('provider', 'event_id', name='uq_webhook_events_once')
+    )
+    op.create_table('addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('full_name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=16), nullable=False),
+    sa.Column('street', sa.String(length=200), nullable=False),
+    sa.Column('ward_code', sa.Integer(), nullable=False),
+    sa.Column('province_code', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_addresses_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_addresses'))
+    )
+    with op.batch_alter_table('addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_addresses_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -98,6 +121,51 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_entries_subject', ['subject_type', 'subject_id'], unique=False)
 
+    op.create_table('carts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=43), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_carts_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_carts')),
+    sa.UniqueConstraint('token', name=op.f('uq_carts_token')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_carts_user_id'))
+    )
+    op.create_table('orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=24), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('full_name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=16), nullable=False),
+    sa.Column('street', sa.String(length=200), nullable=False),
+    sa.Column('ward_code', sa.Integer(), nullable=False),
+    sa.Column('province_code', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('payment_method', sa.Enum('cod', 'bank_transfer', 'card', name='payment_method', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('payment_status', sa.Enum('unpaid', 'paid', 'failed', 'refunded', 'cancelled', name='payment_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('status', sa.Enum('placed', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled', name='order_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_total', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('hold_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('paid_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('total = subtotal + shipping_total', name=op.f('ck_orders_total_adds_up')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orders_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_orders_idempotency_key')),
+    sa.UniqueConstraint('number', name=op.f('uq_orders_number'))
+    )
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_email'), ['email'], unique=False)
+        batch_op.create_index('ix_orders_hold', ['payment_status', 'hold_expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_user_id'), ['user_id'], unique=False)
+
     op.create_table('producers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
@@ -111,6 +179,8 @@ def upgrade():
     sa.Column('phone', sa.String(length=16), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('active', 'suspended', name='producer_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('shipping_fee', sa.Integer(), nullable=True),
+    sa.Column('free_shipping_from', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_producers_owner_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_producers')),
@@ -120,6 +190,22 @@ def upgrade():
     )
     with op.batch_alter_table('producers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_producers_province_code'), ['province_code'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.Enum('cod', 'bank_transfer', 'card', name='payment_method', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('status', sa.Enum('unpaid', 'paid', 'failed', 'refunded', 'cancelled', name='payment_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('provider_ref', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_payments_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
+    sa.UniqueConstraint('provider_ref', name=op.f('uq_payments_provider_ref'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payments_order_id'), ['order_id'], unique=False)
 
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,6 +226,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_products_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_products_producer_status', ['producer_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_product_set_code'), ['product_set_code'], unique=False)
+
+    op.create_table('sub_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('producer_id', sa.Integer(), nullable=False),
+    sa.Column('producer_name', sa.String(length=160), nullable=False),
+    sa.Column('status', sa.Enum('placed', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled', name='sub_order_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_fee', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('total = subtotal + shipping_fee', name=op.f('ck_sub_orders_total_adds_up')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_sub_orders_order_id_orders')),
+    sa.ForeignKeyConstraint(['producer_id'], ['producers.id'], name=op.f('fk_sub_orders_producer_id_producers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sub_orders')),
+    sa.UniqueConstraint('order_id', 'producer_id', name='uq_sub_orders_producer')
+    )
+    with op.batch_alter_table('sub_orders', schema=None) as batch_op:
+        batch_op.create_index('ix_sub_orders_producer_status', ['producer_id', 'status'], unique=False)
 
     op.create_table('certificates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -233,6 +337,17 @@ def upgrade():
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_variants_product_id'), ['product_id'], unique=False)
 
+    op.create_table('cart_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cart_id', sa.Integer(), nullable=False),
+    sa.Column('variant_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_cart_lines_quantity_positive')),
+    sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_cart_lines_cart_id_carts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['variants.id'], name=op.f('fk_cart_lines_variant_id_variants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_lines')),
+    sa.UniqueConstraint('cart_id', 'variant_id', name='uq_cart_lines_variant')
+    )
     op.create_table('certificate_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('certificate_id', sa.Integer(), nullable=False),
@@ -242,12 +357,44 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_reminders')),
     sa.UniqueConstraint('certificate_id', 'days_before', name='uq_certificate_reminders_once')
     )
+    op.create_table('order_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sub_order_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('variant_id', sa.Integer(), nullable=False),
+    sa.Column('product_name', sa.String(length=200), nullable=False),
+    sa.Column('product_slug', sa.String(length=220), nullable=False),
+    sa.Column('variant_label', sa.String(length=80), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('line_total', sa.BigInteger(), nullable=False),
+    sa.Column('certificate_number', sa.String(length=80), nullable=False),
+    sa.Column('stars', sa.Integer(), nullable=False),
+    sa.CheckConstraint('line_total = unit_price * quantity', name=op.f('ck_order_lines_line_total_adds_up')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_order_lines_quantity_positive')),
+    sa.CheckConstraint('unit_price > 0', name=op.f('ck_order_lines_unit_price_positive')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products')),
+    sa.ForeignKeyConstraint(['sub_order_id'], ['sub_orders.id'], name=op.f('fk_order_lines_sub_order_id_sub_orders')),
+    sa.ForeignKeyConstraint(['variant_id'], ['variants.id'], name=op.f('fk_order_lines_variant_id_variants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines'))
+    )
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_lines_sub_order_id'), ['sub_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_lines_variant_id'), ['variant_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_lines_variant_id'))
+        batch_op.drop_index(batch_op.f('ix_order_lines_sub_order_id'))
+
+    op.drop_table('order_lines')
     op.drop_table('certificate_reminders')
+    op.drop_table('cart_lines')
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_variants_product_id'))
 
@@ -268,16 +415,32 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificates_number_key'))
 
     op.drop_table('certificates')
+    with op.batch_alter_table('sub_orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_sub_orders_producer_status')
+
+    op.drop_table('sub_orders')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_product_set_code'))
         batch_op.drop_index('ix_products_producer_status')
         batch_op.drop_index(batch_op.f('ix_products_created_at'))
 
     op.drop_table('products')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_order_id'))
+
+    op.drop_table('payments')
     with op.batch_alter_table('producers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_producers_province_code'))
 
     op.drop_table('producers')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_user_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_phone'))
+        batch_op.drop_index('ix_orders_hold')
+        batch_op.drop_index(batch_op.f('ix_orders_email'))
+
+    op.drop_table('orders')
+    op.drop_table('carts')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_subject')
         batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
@@ -285,6 +448,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
     op.drop_table('audit_entries')
+    with op.batch_alter_table('addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_addresses_user_id'))
+
+    op.drop_table('addresses')
+    op.drop_table('webhook_events')
     op.drop_table('users')
     op.drop_table('search_terms')
     op.drop_table('product_sets')

@@ -1,11 +1,100 @@
-"""The cart page."""
+"""The cart pages: show, add (with or without JavaScript), change, remove."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import user_logged_in
+
+from shop.cart import services
+from shop.catalog.views import UNLISTED_REASONS
+from shop.extensions import db
+from shop.urls import is_safe_next
 
 bp = Blueprint("cart", __name__)
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    """The form value as an int; `default` when it is missing, None when it is not a number."""
+    raw = request.form.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
 @bp.get("/cart")
 def show():
-    """The visitor's cart (empty until the checkout issue adds buying)."""
-    return render_template("cart/cart.html")
+    """The cart, grouped by producer, with what cannot be bought and why."""
+    cart_view = services.view(services.current_cart())
+    reasons = {**UNLISTED_REASONS, **services.STOCK_REASONS}
+    return render_template("cart/cart.html", cart=cart_view, reasons=reasons)
+
+
+@bp.post("/cart/add")
+def add():
+    """Add a variant; answers JSON to the page script, or redirects back without it."""
+    variant_id, quantity = _int("variant_id"), _int("quantity", 1)
+    try:
+        if variant_id is None or quantity is None:
+            raise services.CartError(
+                _("Choose a quantity from 1 to %(n)s.", n=services.MAX_QUANTITY)
+            )
+        services.add(services.current_cart(create=True), variant_id, quantity)
+    except services.CartError as error:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, message=str(error.message)), 400
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        message = _("Added to your cart.")
+        if _wants_json():
+            return jsonify(ok=True, message=message, count=services.cart_count())
+        flash(message, "success")
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for(".show"))
+
+
+@bp.post("/cart/lines/<int:line_id>")
+def update(line_id: int):
+    """Change a line's quantity (0 removes it)."""
+    cart = services.current_cart()
+    quantity = _int("quantity")
+    try:
+        if cart is None or quantity is None or quantity < 0:
+            raise services.CartError(
+                _("Choose a quantity from 1 to %(n)s.", n=services.MAX_QUANTITY)
+            )
+        services.set_quantity(cart, line_id, quantity)
+    except services.CartError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".show"))
+
+
+@bp.post("/cart/lines/<int:line_id>/remove")
+def remove(line_id: int):
+    """Take a line out of the cart."""
+    cart = services.current_cart()
+    if cart is not None:
+        services.remove(cart, line_id)
+        db.session.commit()
+    return redirect(url_for(".show"))
+
+
+@user_logged_in.connect
+def _merge_on_login(app, user, **_extra) -> None:
+    """A guest's cart joins the account's at log-in (quantities added, capped at stock)."""
+    token = session.pop(services.SESSION_KEY, None)
+    if token:
+        services.merge_guest_cart(token, user.id)
+        db.session.commit()

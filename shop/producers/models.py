@@ -36,6 +36,10 @@ class Producer(db.Model):
     status: Mapped[ProducerStatus] = mapped_column(
         enum_type(ProducerStatus, "producer_status"), default=ProducerStatus.ACTIVE
     )
+    # Flat shipping per order from this producer, and the subtotal from which it is free;
+    # None means the shop's defaults (SHIPPING_FEE, FREE_SHIPPING_FROM).
+    shipping_fee: Mapped[int | None] = mapped_column(sa.Integer)
+    free_shipping_from: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
 
     owner: Mapped[User] = relationship(back_populates="producer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from functools import wraps
 
@@ -222,3 +223,36 @@ def _parse_day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+@bp.get("/orders")
+@staff_required
+def orders():
+    """All orders, newest first, searchable by number, e-mail or phone."""
+    from shop.orders.models import Order
+    from shop.phones import InvalidPhone, normalize_mobile
+
+    q = request.args.get("q", "").strip()[:254]
+    query = sa.select(Order).order_by(Order.placed_at.desc(), Order.id.desc()).limit(100)
+    if q:
+        conditions = [Order.number == q.upper(), Order.email == q.lower()]
+        with contextlib.suppress(InvalidPhone):
+            conditions.append(Order.phone == normalize_mobile(q))
+        query = query.where(sa.or_(*conditions))
+    return render_template("staff/orders.html", orders=db.session.scalars(query).all(), q=q)
+
+
+@bp.get("/orders/<number>")
+@staff_required
+def order(number: str):
+    """One order with its shipments and payments; confirming a bank transfer happens here."""
+    from shop.orders.models import Order
+    from shop.payments.models import Payment
+
+    found = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if found is None:
+        abort(404)
+    payments = db.session.scalars(
+        sa.select(Payment).where(Payment.order_id == found.id).order_by(Payment.id)
+    ).all()
+    return render_template("staff/order.html", order=found, payments=payments)

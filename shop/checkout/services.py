@@ -1,0 +1,294 @@
+"""place_order(): the one transaction where stock and money move.
+
+It re-checks every line's listability and stock, takes the stock with guarded updates on
+variant rows locked in id order (FOR UPDATE on PostgreSQL), and writes the order, one
+sub-order per producer and lines that snapshot the sale, the payment attempt and the
+confirmation e-mail — all or nothing. An idempotency token makes a double submit return the
+first order. Payment providers are called only after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from shop import clock, geo
+from shop.cart import services as carts
+from shop.cart.models import Cart, CartLine
+from shop.catalog.models import Variant
+from shop.enums import PaymentMethod, PaymentStatus
+from shop.extensions import db
+from shop.mail import queue_mail
+from shop.orders.models import Order, OrderLine, SubOrder
+from shop.payments.models import Payment
+from shop.urls import external_url
+
+
+class CheckoutError(Exception):
+    """A refused checkout; `message` is for the buyer, `field` marks the input if any."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class OutOfStock(CheckoutError):
+    """Someone else bought the last ones first."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who receives the parcels, and where (street, ward or commune, province)."""
+
+    full_name: str
+    phone: str  # +84…
+    email: str
+    street: str
+    ward_code: int
+    province_code: int
+    note: str = ""
+
+    def check(self) -> None:
+        """Raise CheckoutError unless the ward belongs to one of the 34 provinces."""
+        if not geo.is_valid_province(self.province_code):
+            raise CheckoutError(_l("Choose a province from the list."), "province_code")
+        if not geo.ward_in_province(self.ward_code, self.province_code):
+            raise CheckoutError(
+                _l("Choose a ward or commune of the selected province."), "ward_code"
+            )
+
+
+def available_methods() -> list[PaymentMethod]:
+    """Cash on delivery and bank transfer always; cards only when Stripe is configured."""
+    methods = [PaymentMethod.COD, PaymentMethod.BANK_TRANSFER]
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        methods.append(PaymentMethod.CARD)
+    return methods
+
+
+def find_order(idempotency_key: str) -> Order | None:
+    return db.session.scalar(sa.select(Order).where(Order.idempotency_key == idempotency_key))
+
+
+def place_order(
+    cart: Cart,
+    delivery: Delivery,
+    method: PaymentMethod,
+    idempotency_key: str,
+    expected_total: int,
+    user_id: int | None = None,
+) -> Order:
+    """Place the cart as an order and commit; the same key returns the same order."""
+    existing = find_order(idempotency_key)
+    if existing is not None:
+        return existing
+    try:
+        order = _place(cart, delivery, method, idempotency_key, expected_total, user_id)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same key committed meanwhile (a double click)
+        existing = find_order(idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    except Exception:
+        db.session.rollback()
+        raise
+    return order
+
+
+def _place(cart, delivery, method, idempotency_key, expected_total, user_id) -> Order:
+    if method not in available_methods():
+        raise CheckoutError(_l("Choose a payment method from the list."), "payment_method")
+    delivery.check()
+    quote = carts.view(cart)
+    if quote.is_empty:
+        raise CheckoutError(_l("Your cart is empty."))
+    if quote.has_problems:
+        raise CheckoutError(_l("Some items in your cart can no longer be bought. Check your cart."))
+    if quote.total != expected_total:
+        raise CheckoutError(
+            _l("Prices or your cart changed since you reviewed the order. Please check it again.")
+        )
+    _take_stock([lv.line for group in quote.groups for lv in group.lines])
+    order = _write_order(quote, delivery, method, idempotency_key, user_id)
+    db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id))
+    _queue_confirmation(order)
+    return order
+
+
+def _take_stock(lines: list[CartLine]) -> None:
+    """Decrement stock for every line, or raise OutOfStock; rows locked in id order."""
+    wanted = {line.variant_id: line.quantity for line in lines}
+    names = {line.variant_id: line.variant.product.name for line in lines}
+    ids = sorted(wanted)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id).with_for_update()
+        )
+    for variant_id in ids:
+        taken = db.session.execute(
+            sa.update(Variant)
+            .where(Variant.id == variant_id, Variant.stock >= wanted[variant_id])
+            .values(stock=Variant.stock - wanted[variant_id])
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            raise OutOfStock(
+                _l(
+                    "Sorry, “%(name)s” sold out meanwhile: there is not enough left for your order.",
+                    name=names[variant_id],
+                )
+            )
+
+
+def _write_order(quote, delivery: Delivery, method, idempotency_key, user_id) -> Order:
+    now = clock.utcnow()
+    hold = None
+    if method != PaymentMethod.COD:
+        hold = now + dt.timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+    order = Order(
+        number=f"PENDING-{idempotency_key[:16]}",
+        idempotency_key=idempotency_key,
+        user_id=user_id,
+        email=delivery.email.strip().lower(),
+        full_name=delivery.full_name.strip(),
+        phone=delivery.phone,
+        street=delivery.street.strip(),
+        ward_code=delivery.ward_code,
+        province_code=delivery.province_code,
+        note=delivery.note.strip(),
+        payment_method=method,
+        subtotal=quote.subtotal,
+        shipping_total=quote.shipping_total,
+        total=quote.total,
+        hold_expires_at=hold,
+        placed_at=now,
+    )
+    db.session.add(order)
+    for group in quote.groups:
+        sub = SubOrder(
+            order=order,
+            producer_id=group.producer.id,
+            producer_name=group.producer.name,
+            subtotal=group.subtotal,
+            shipping_fee=group.shipping_fee,
+            total=group.total,
+        )
+        db.session.add(sub)
+        for lv in group.lines:
+            variant = lv.line.variant
+            db.session.add(
+                OrderLine(
+                    sub_order=sub,
+                    product_id=lv.product.id,
+                    variant_id=variant.id,
+                    product_name=lv.product.name,
+                    product_slug=lv.product.slug,
+                    variant_label=variant.label,
+                    sku=variant.sku,
+                    unit_price=variant.price,
+                    quantity=lv.line.quantity,
+                    line_total=variant.price * lv.line.quantity,
+                    certificate_number=lv.certificate.number,
+                    stars=lv.certificate.stars,
+                )
+            )
+    db.session.add(Payment(order=order, method=method, amount=quote.total))
+    db.session.flush()
+    order.number = order_number(order)
+    return order
+
+
+def order_number(order: Order) -> str:
+    """Human-friendly and unique: OCOP-2026-000123 (the year it was placed, in Vietnam)."""
+    year = order.placed_at.replace(tzinfo=dt.UTC).astimezone(clock.SHOP_TZ).year
+    return f"OCOP-{year}-{order.id:06d}"
+
+
+def _queue_confirmation(order: Order) -> None:
+    with force_locale("vi"):
+        body = render_template(
+            "checkout/email/confirmation.txt",
+            order=order,
+            link=external_url("checkout.order", number=order.number),
+        )
+        subject = str(_l("Order %(number)s received", number=order.number))
+    queue_mail(order.email, subject, body)
+
+
+def release_expired_holds() -> int:
+    """Cancel unpaid card and transfer orders whose hold ran out, restoring their stock.
+
+    Safe to run twice or from several hosts: each order is claimed by a conditional update
+    of its status, so only one run restores its stock.
+    """
+    now = clock.utcnow()
+    candidates = db.session.scalars(
+        sa.select(Order.id).where(
+            Order.payment_status == PaymentStatus.UNPAID,
+            Order.payment_method != PaymentMethod.COD,
+            Order.cancelled_at.is_(None),
+            Order.hold_expires_at < now,
+        )
+    ).all()
+    released = 0
+    for order_id in candidates:
+        if cancel_unpaid(order_id, now):
+            released += 1
+    return released
+
+
+def cancel_unpaid(order_id: int, now: dt.datetime) -> bool:
+    """Cancel one unpaid order and give its stock back, in one transaction; False if taken."""
+    from shop.enums import OrderStatus
+
+    claimed = db.session.execute(
+        sa.update(Order)
+        .where(
+            Order.id == order_id,
+            Order.cancelled_at.is_(None),
+            Order.payment_status == PaymentStatus.UNPAID,
+        )
+        .values(
+            status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELLED, cancelled_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return False
+    lines = db.session.scalars(
+        sa.select(OrderLine)
+        .join(SubOrder)
+        .where(SubOrder.order_id == order_id)
+        .order_by(OrderLine.variant_id)
+    ).all()
+    for line in lines:
+        db.session.execute(
+            sa.update(Variant)
+            .where(Variant.id == line.variant_id)
+            .values(stock=Variant.stock + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        sa.update(SubOrder)
+        .where(SubOrder.order_id == order_id)
+        .values(status=OrderStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(Payment)
+        .where(Payment.order_id == order_id, Payment.status == PaymentStatus.UNPAID)
+        .values(status=PaymentStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return True

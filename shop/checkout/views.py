@@ -1,0 +1,214 @@
+"""Checkout: delivery details, the review step, placing the order, the order page."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shop import geo
+from shop.cart import services as carts
+from shop.checkout import services
+from shop.checkout.forms import PAYMENT_LABELS, DeliveryForm, PlaceOrderForm
+from shop.checkout.models import Address
+from shop.enums import PaymentMethod
+from shop.extensions import db
+from shop.orders.models import Order
+from shop.payments import instructions
+from shop.phones import normalize_mobile
+
+bp = Blueprint("checkout", __name__)
+DETAILS_KEY = "checkout_details"
+MY_ORDERS_KEY = "my_orders"
+
+
+def _cart_or_redirect():
+    cart = carts.current_cart()
+    quote = carts.view(cart)
+    if not quote.can_check_out:
+        flash(_("Check your cart before you check out."), "error")
+        return None, None
+    return cart, quote
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def details():
+    """Who receives the parcels, where, and how they pay."""
+    cart, quote = _cart_or_redirect()
+    if cart is None:
+        return redirect(url_for("cart.show"))
+    form = DeliveryForm(methods=services.available_methods(), data=_prefill())
+    if form.validate_on_submit():
+        try:
+            _delivery(form.data).check()
+        except services.CheckoutError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            session[DETAILS_KEY] = {
+                key: form.data[key]
+                for key in (
+                    "full_name",
+                    "phone",
+                    "email",
+                    "province_code",
+                    "ward_code",
+                    "street",
+                    "note",
+                    "payment_method",
+                    "save_address",
+                )
+            }
+            return redirect(url_for(".review"))
+    return render_template("checkout/details.html", form=form, cart=quote, addresses=_addresses())
+
+
+def _prefill() -> dict:
+    if DETAILS_KEY in session:
+        return session[DETAILS_KEY]
+    data = {"payment_method": PaymentMethod.COD.value}
+    if current_user.is_authenticated:
+        data.update(
+            full_name=current_user.full_name,
+            email=current_user.email,
+            phone=current_user.phone or "",
+        )
+        saved = _addresses()
+        if saved:
+            last = saved[0]
+            data.update(
+                full_name=last.full_name,
+                phone=last.phone,
+                street=last.street,
+                province_code=last.province_code,
+                ward_code=last.ward_code,
+            )
+    return data
+
+
+def _addresses() -> list[Address]:
+    if not current_user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Address).where(Address.user_id == current_user.id).order_by(Address.id.desc())
+        )
+    )
+
+
+def _delivery(data: dict) -> services.Delivery:
+    return services.Delivery(
+        full_name=data["full_name"],
+        phone=normalize_mobile(data["phone"]),
+        email=data["email"],
+        street=data["street"],
+        ward_code=data["ward_code"] or 0,
+        province_code=data["province_code"] or 0,
+        note=data.get("note") or "",
+    )
+
+
+@bp.get("/checkout/review")
+def review():
+    """Every line, every fee and the total in VND, before the order is placed."""
+    cart, quote = _cart_or_redirect()
+    if cart is None:
+        return redirect(url_for("cart.show"))
+    data = session.get(DETAILS_KEY)
+    if not data:
+        return redirect(url_for(".details"))
+    form = PlaceOrderForm(
+        data={"idempotency_key": secrets.token_hex(16), "expected_total": str(quote.total)}
+    )
+    return render_template(
+        "checkout/review.html",
+        cart=quote,
+        details=data,
+        form=form,
+        payment_label=PAYMENT_LABELS[PaymentMethod(data["payment_method"])],
+        ward_name=geo.ward_name(data["ward_code"]),
+        province_name=geo.province_name(data["province_code"]),
+    )
+
+
+@bp.post("/checkout/place")
+def place():
+    """Place the order (a resubmitted form returns the order it already placed)."""
+    form = PlaceOrderForm()
+    if form.validate_on_submit():
+        existing = services.find_order(form.idempotency_key.data)
+        if existing is not None:  # a double click or a resubmitted page
+            return redirect(url_for(".order", number=existing.number))
+    data = session.get(DETAILS_KEY)
+    if not form.validate_on_submit() or not data or not form.expected_total.data.isdigit():
+        flash(_("Your order form was incomplete. Please review the order again."), "error")
+        return redirect(url_for(".review"))
+    cart = carts.current_cart()
+    if cart is None:
+        return redirect(url_for("cart.show"))
+    try:
+        order = services.place_order(
+            cart,
+            _delivery(data),
+            PaymentMethod(data["payment_method"]),
+            form.idempotency_key.data,
+            int(form.expected_total.data),
+            user_id=current_user.id if current_user.is_authenticated else None,
+        )
+    except services.CheckoutError as error:
+        flash(str(error.message), "error")
+        return redirect(
+            url_for(".review")
+            if not isinstance(error, services.OutOfStock)
+            else url_for("cart.show")
+        )
+    _remember(order, data)
+    instructions.start_payment(order)
+    return redirect(url_for(".order", number=order.number))
+
+
+def _remember(order: Order, data: dict) -> None:
+    session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], order.number]
+    session.pop(DETAILS_KEY, None)
+    if data.get("save_address") and current_user.is_authenticated:
+        delivery = _delivery(data)
+        known = any(
+            a.street == delivery.street and a.ward_code == delivery.ward_code for a in _addresses()
+        )
+        if not known:
+            db.session.add(
+                Address(
+                    user_id=current_user.id,
+                    full_name=delivery.full_name,
+                    phone=delivery.phone,
+                    street=delivery.street,
+                    ward_code=delivery.ward_code,
+                    province_code=delivery.province_code,
+                )
+            )
+            db.session.commit()
+
+
+def may_see(order: Order) -> bool:
+    """The buyer (signed in, or the browser that placed it) and staff may see an order."""
+    if current_user.is_authenticated and (
+        current_user.id == order.user_id or current_user.is_staff
+    ):
+        return True
+    return order.number in session.get(MY_ORDERS_KEY, [])
+
+
+@bp.get("/orders/<number>")
+def order(number: str):
+    """The confirmation page: shipments, totals, and how to pay."""
+    found = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if found is None or not may_see(found):
+        abort(404)
+    return render_template(
+        "checkout/order.html",
+        order=found,
+        payment=instructions.for_order(found),
+        payment_label=PAYMENT_LABELS[found.payment_method],
+    )

@@ -1,0 +1,1 @@
+"""Payments: cash on delivery, bank transfer by VietQR, and cards through Stripe."""

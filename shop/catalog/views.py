@@ -80,8 +80,10 @@ def catalogue():
     filters, error = _filters_or_400()
     if error:
         return error
+    choices = _filter_choices()
+    group = next((g for g in choices["groups"] if g.group_code == filters.group), None)
     return render_template(
-        "catalog/catalogue.html", page=browse.browse(filters), **_filter_choices()
+        "catalog/catalogue.html", page=browse.browse(filters), group=group, **choices
     )
 
 
@@ -172,3 +174,12 @@ def list_url(filters: browse.Filters, **change) -> str:
 
 
 bp.add_app_template_global(list_url)
+
+_VISITOR_FILTERS = ("set", "group", "province", "stars", "price_min", "price_max")
+
+
+@bp.app_template_global()
+def visitor_filtered() -> bool:
+    """Whether the visitor chose a filter (a province or producer page's own one doesn't count)."""
+    fixed = _PATH_FILTERS.get(request.endpoint or "")
+    return any(request.args.get(name) for name in _VISITOR_FILTERS if name != fixed)

@@ -145,11 +145,22 @@ class PostgresBackend:
 
     def search(self, q: SearchQuery) -> SearchResult:
         terms = Terms(_safe(q.terms.exact), _safe(q.terms.folded))
-        conditions, score = self._matches(q, terms, TYPO_DISTANCE)
+        require_all = not (len(terms.folded) > 1 and self._few(q, terms))
+        conditions, score = self._matches(q, terms, TYPO_DISTANCE, require_all)
         result = self._page(q, conditions, score)
         if terms and result.total < FEW_RESULTS:
             result.suggestion = self._better_spelling(q, terms, result.total)
         return result
+
+    def _few(self, q: SearchQuery, terms: Terms) -> bool:
+        """Whether the words alone (before any facet) match fewer than FEW_RESULTS products.
+
+        Deciding on the words alone keeps facet counts and narrowed results in agreement.
+        """
+        words_only = SearchQuery(text=q.text, today=q.today)
+        conditions, _score = self._matches(words_only, terms, TYPO_DISTANCE)
+        found = sa.select(ProductSearch.product_id).where(*conditions).limit(FEW_RESULTS).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(found)) < FEW_RESULTS
 
     def _filters(self, q: SearchQuery) -> list:
         ps = ProductSearch.__table__.c
@@ -168,7 +179,7 @@ class PostgresBackend:
             conditions.append(ps.price_min <= q.price_max)
         return conditions
 
-    def _matches(self, q: SearchQuery, terms: Terms, distance: int):
+    def _matches(self, q: SearchQuery, terms: Terms, distance: int, require_all: bool = True):
         ps = ProductSearch.__table__.c
         conditions = self._filters(q)
         if not terms:
@@ -176,7 +187,7 @@ class PostgresBackend:
         words = [self._spellings(w, distance) for w in terms.folded]
         any_word = sa.func.to_tsquery(CONFIG, " | ".join(words))
         all_words = sa.func.to_tsquery(CONFIG, " & ".join(words))
-        conditions.append(ps.document.op("@@")(any_word))
+        conditions.append(ps.document.op("@@")(all_words if require_all else any_word))
         weights = sa.literal_column(f"'{RANK_WEIGHTS}'::real[]")
         score = sa.func.ts_rank(weights, ps.document, any_word) + 3 * sa.func.ts_rank(
             weights, ps.document, all_words
@@ -257,15 +268,19 @@ class PostgresBackend:
 
     def _better_spelling(self, q: SearchQuery, terms: Terms, found: int) -> str | None:
         """A respelling of the query that finds more than the `found` it found, if any."""
-        corrected = tuple(
-            word
-            if len(word) < 3 or self._known(word)
-            else (self._closest(word, SUGGEST_DISTANCE) or word)
-            for word in terms.folded
-        )
+        corrected = []
+        for word in terms.folded:
+            if len(word) < 3 or self._known(word):
+                corrected.append(word)
+                continue
+            closest = self._closest(word, SUGGEST_DISTANCE)
+            if closest is None:  # a word we cannot place: no suggestion beats a wrong one
+                return None
+            corrected.append(closest)
+        corrected = tuple(corrected)
         if corrected == terms.folded:
             return None
-        conditions, _score = self._matches(q, Terms(corrected, corrected), 0)
+        conditions, _score = self._matches(q, Terms(corrected, corrected), 0, require_all=False)
         better = db.session.scalar(
             sa.select(sa.func.count()).select_from(ProductSearch).where(*conditions)
         )

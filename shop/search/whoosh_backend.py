@@ -220,10 +220,25 @@ class WhooshBackend:
         terms = q.terms
         if not terms:
             return self._run(searcher, q, query.Every())
-        result = self._run(searcher, q, self._text_query(searcher, terms, TYPO_DISTANCE))
+        strict = self._text_query(searcher, terms, TYPO_DISTANCE)
+        if len(terms.folded) > 1 and self._few(searcher, q, strict):
+            # Few products have every word: also show those with some, all-word ones first.
+            strict = self._text_query(searcher, terms, TYPO_DISTANCE, require_all=False)
+        result = self._run(searcher, q, strict)
         if result.total < FEW_RESULTS:
             result.suggestion = self._better_spelling(searcher, q, terms, result.total)
         return result
+
+    def _few(self, searcher, q: SearchQuery, text_query) -> bool:
+        """Whether the words alone (before any facet) match fewer than FEW_RESULTS products.
+
+        Deciding on the words alone keeps facet counts and narrowed results in agreement.
+        """
+        valid = query.NumericRange("valid_until", _day_number(q.today), None)
+        return (
+            len(searcher.search(text_query, limit=FEW_RESULTS, filter=valid, terms=False))
+            < FEW_RESULTS
+        )
 
     def _run(self, searcher, q: SearchQuery, text_query) -> SearchResult:
         facets = {
@@ -243,14 +258,18 @@ class WhooshBackend:
         counts = {name: sorted(hits.results.groups(name).items()) for name in facets}
         return SearchResult(ids=ids, total=hits.total, facets=counts)
 
-    def _text_query(self, searcher, terms: Terms, distance: int) -> query.Query:
+    def _text_query(
+        self, searcher, terms: Terms, distance: int, require_all: bool = True
+    ) -> query.Query:
         groups = [
             self._word_query(exact, self._spellings(searcher, folded, distance))
             for exact, folded in zip(terms.exact, terms.folded, strict=True)
         ]
         if len(groups) == 1:
             return groups[0]
-        # Every product matching some word is found; those matching all words score far higher.
+        if require_all:
+            return query.And(groups)
+        # Products with some of the words, those with all of them scoring far higher.
         return query.Or([query.And(groups, boost=3.0), query.Or(groups)])
 
     @staticmethod
@@ -314,15 +333,19 @@ class WhooshBackend:
 
     def _better_spelling(self, searcher, q: SearchQuery, terms: Terms, found: int) -> str | None:
         """A respelling of the query that finds more than the `found` it found, if any."""
-        corrected = tuple(
-            word
-            if len(word) < 3 or self._known(searcher, word)
-            else (self._closest(searcher, word, SUGGEST_DISTANCE) or word)
-            for word in terms.folded
-        )
+        corrected = []
+        for word in terms.folded:
+            if len(word) < 3 or self._known(searcher, word):
+                corrected.append(word)
+                continue
+            closest = self._closest(searcher, word, SUGGEST_DISTANCE)
+            if closest is None:  # a word we cannot place: no suggestion beats a wrong one
+                return None
+            corrected.append(closest)
+        corrected = tuple(corrected)
         if corrected == terms.folded:
             return None
-        better = self._text_query(searcher, Terms(corrected, corrected), 0)
+        better = self._text_query(searcher, Terms(corrected, corrected), 0, require_all=False)
         hits = searcher.search(better, limit=1, filter=self._filter(q), terms=False)
         return " ".join(corrected) if hits.estimated_length() > found else None
 

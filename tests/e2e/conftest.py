@@ -7,6 +7,10 @@ with a reason, unless REQUIRE_BROWSER=1 (CI), which turns the missing browser in
 The live server is the real app (config "test", CSRF and rate limits on) on its own SQLite
 file, whatever TEST_DATABASE_URL says, served by werkzeug on 127.0.0.1 in a daemon thread.
 Screenshots go to tests/e2e/artifacts/<test name>/ (git-ignored) through the `shot` fixture.
+
+`live_app` sells a few factory-made products; `demo_live_app` sells the real demo catalogue
+(what `flask demo load` adds, drawn pictures included), loaded once per session into
+a template SQLite file that each test copies. A test module uses it by overriding `live_app`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -182,6 +187,69 @@ def live_app(tmp_path: Path) -> Iterator[Flask]:
         seed_products()
         db.session.commit()
         db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    """The demo catalogue, loaded once: a SQLite file to copy and a media folder to share."""
+
+    database: Path
+    media: Path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """`load_demo()` into a template database, once per session (5 to 10 s on 2 cores).
+
+    The products' pictures are really drawn and stored (the screenshots should look like the
+    shop), but only the first of each (the demo adds a line-up of the packs to products with
+    several); password hashing is made cheap, as tests/conftest.py's `fast_demo` does. The
+    media folder is shared by every test's app: they only read it.
+    """
+    from werkzeug.security import generate_password_hash
+
+    from shop import demo
+    from shop.accounts.models import User
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    template = DemoTemplate(database=folder / "demo.db", media=folder / "media")
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{template.database}",
+        INSTANCE_PATH=str(folder / "instance"),
+        MEDIA_ROOT=str(template.media),
+    )
+
+    demo_pictures = demo._pictures
+
+    def cheap_hash(user: User, password: str) -> None:
+        user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
+
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        patch.setattr(User, "set_password", cheap_hash)
+        patch.setattr(demo, "_pictures", lambda row: demo_pictures(row)[:1])
+        db.create_all()
+        demo.load_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return template
+
+
+@pytest.fixture
+def demo_live_app(demo_template: DemoTemplate, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a fresh copy of the demo catalogue (its own search index, built on use)."""
+    database = tmp_path / "e2e-demo.db"
+    shutil.copyfile(demo_template.database, database)
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        MEDIA_ROOT=str(demo_template.media),
+    )
     yield app
     with app.app_context():
         db.engine.dispose()

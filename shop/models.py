@@ -7,7 +7,7 @@ from shop.catalog.models import Product, ProductImage, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
 from shop.mail import OutboxMessage
-from shop.orders.models import Order, OrderLine, SubOrder
+from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.producers.models import Producer
 from shop.search.models import ProductSearch, SearchTerm
@@ -20,6 +20,7 @@ __all__ = [
     "OrderLine",
     "Payment",
     "SubOrder",
+    "SubOrderEvent",
     "WebhookEvent",
     "AuditEntry",
     "CertificateReminder",

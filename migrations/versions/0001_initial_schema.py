@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-30 03:14:24.709836
+Create Date: 2026-11-30 03:35:18.051056
 
 """
 from alembic import op
@@ -236,6 +236,10 @@ def upgrade():
     sa.Column('subtotal', sa.BigInteger(), nullable=False),
     sa.Column('shipping_fee', sa.BigInteger(), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('carrier', sa.String(length=80), nullable=True),
+    sa.Column('tracking_number', sa.String(length=80), nullable=True),
+    sa.Column('refund_status', sa.String(length=20), nullable=True),
+    sa.Column('refund_ref', sa.String(length=100), nullable=True),
     sa.CheckConstraint('total = subtotal + shipping_fee', name=op.f('ck_sub_orders_total_adds_up')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_sub_orders_order_id_orders')),
     sa.ForeignKeyConstraint(['producer_id'], ['producers.id'], name=op.f('fk_sub_orders_producer_id_producers')),
@@ -318,6 +322,22 @@ def upgrade():
         batch_op.create_index('ix_product_search_name_exact', ['name_exact'], unique=False, postgresql_using='gin')
         batch_op.create_index('ix_product_search_valid_until', ['valid_until'], unique=False)
 
+    op.create_table('sub_order_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sub_order_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.Enum('placed', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled', name='from_status', native_enum=False, create_constraint=True, length=24), nullable=True),
+    sa.Column('to_status', sa.Enum('placed', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled', name='to_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=20), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_sub_order_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['sub_order_id'], ['sub_orders.id'], name=op.f('fk_sub_order_events_sub_order_id_sub_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sub_order_events'))
+    )
+    with op.batch_alter_table('sub_order_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sub_order_events_sub_order_id'), ['sub_order_id'], unique=False)
+
     op.create_table('variants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -399,6 +419,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_variants_product_id'))
 
     op.drop_table('variants')
+    with op.batch_alter_table('sub_order_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sub_order_events_sub_order_id'))
+
+    op.drop_table('sub_order_events')
     with op.batch_alter_table('product_search', schema=None) as batch_op:
         batch_op.drop_index('ix_product_search_valid_until')
         batch_op.drop_index('ix_product_search_name_exact', postgresql_using='gin')

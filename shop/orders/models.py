@@ -82,8 +82,17 @@ class SubOrder(db.Model):
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_fee: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
+    carrier: Mapped[str | None] = mapped_column(sa.String(80))
+    tracking_number: Mapped[str | None] = mapped_column(sa.String(80))
+    # After a cancellation of a paid shipment: "card_pending" (Stripe refund to make),
+    # "refunded" (done), "manual" (a bank transfer staff must refund by hand).
+    refund_status: Mapped[str | None] = mapped_column(sa.String(20))
+    refund_ref: Mapped[str | None] = mapped_column(sa.String(100))
 
     order: Mapped[Order] = relationship(back_populates="sub_orders")
+    events: Mapped[list[SubOrderEvent]] = relationship(
+        back_populates="sub_order", order_by="SubOrderEvent.id"
+    )
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="sub_order", order_by="OrderLine.id"
     )
@@ -114,3 +123,20 @@ class OrderLine(db.Model):
     stars: Mapped[int]
 
     sub_order: Mapped[SubOrder] = relationship(back_populates="lines")
+
+
+class SubOrderEvent(db.Model):
+    """One step of a shipment's timeline: who moved it from which status to which, and when."""
+
+    __tablename__ = "sub_order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub_order_id: Mapped[int] = mapped_column(sa.ForeignKey("sub_orders.id"), index=True)
+    from_status: Mapped[OrderStatus | None] = mapped_column(enum_type(OrderStatus, "from_status"))
+    to_status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus, "to_status"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    sub_order: Mapped[SubOrder] = relationship(back_populates="events")

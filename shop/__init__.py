@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.certification.views import bp as certification_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.i18n import bp as i18n_bp
+    from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
     from shop.producers.views import bp as producers_bp
     from shop.search.views import bp as search_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         certification_bp,
         checkout_bp,
         i18n_bp,
+        orders_bp,
         payments_bp,
         producers_bp,
         search_bp,

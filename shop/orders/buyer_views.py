@@ -1,0 +1,1 @@
+"""The buyer's orders: history, the order's timeline, cancelling, ordering again."""

@@ -1,0 +1,160 @@
+"""Every producer and staff route, for every kind of visitor (parametrized from the URL map).
+
+Routes are read from the application, so a new producer or staff route is covered the day it
+is added; a route whose URL parameters this test cannot fill fails loudly.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from shop import create_app
+from shop.catalog.models import ProductImage
+from shop.enums import CertificateStatus, Role
+from tests.conftest import csrf_from
+from tests.factories import make_producer, make_product, make_user
+
+PUBLIC = {"producers.signup"}
+
+
+def _rules():
+    app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", INSTANCE_PATH="/tmp/access-map")
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/producer/", "/staff/")) or rule.endpoint in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method))
+    return sorted(found)
+
+
+ROUTES = _rules()
+ROLES = ["anonymous", "customer", "owner", "other_producer", "staff"]
+
+
+@pytest.fixture
+def world(app, db, frozen_today):
+    from shop.certification.scans import store_scan
+    from tests.scans import PDF
+
+    scan = store_scan(PDF)
+    owner = make_producer()
+    product = make_product(
+        owner,
+        certificate={
+            "status": CertificateStatus.CHANGES_REQUESTED,
+            "scan_path": scan.path,
+            "scan_type": scan.content_type,
+        },
+    )
+    image = ProductImage(product=product, key="a" * 40, width=10, height=10, position=0)
+    db.session.add(image)
+    other = make_producer()
+    make_product(other)
+    users = {
+        "customer": make_user(),
+        "owner": owner.owner,
+        "other_producer": other.owner,
+        "staff": make_user(Role.STAFF),
+    }
+    on_sale = make_product(owner)
+    db.session.commit()
+    order_values = _an_order(db, on_sale)
+    values = {
+        "product_id": product.id,
+        "certificate_id": product.certificates[0].id,
+        "variant_id": product.variants[0].id,
+        "image_id": image.id,
+        "action": None,  # filled per endpoint below
+        "direction": "up",
+        **order_values,
+    }
+    return users, values
+
+
+def _an_order(db, product):
+    from shop import geo
+    from shop.cart.models import Cart, CartLine
+    from shop.checkout.services import Delivery, place_order
+    from shop.enums import PaymentMethod
+
+    cart = Cart(token="x" * 43)
+    db.session.add(cart)
+    db.session.add(CartLine(cart=cart, variant_id=product.variants[0].id, quantity=1))
+    db.session.commit()
+    delivery = Delivery(
+        "Mai", "+84987654321", "mai@example.vn", "1 Lê Duẩn", geo.wards(66)[0][0], 66
+    )
+    order = place_order(cart, delivery, PaymentMethod.BANK_TRANSFER, "a" * 32, 150_000 + 30_000)
+    return {"number": order.number, "sub_order_id": order.sub_orders[0].id}
+
+
+ACTIONS = {"staff.decide": "approve", "producers.change_status": "hide"}
+
+
+def _url(app, endpoint, values):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    args = {}
+    for name in rule.arguments:
+        value = ACTIONS.get(endpoint) if name == "action" else values.get(name)
+        assert value is not None, f"{endpoint}: this test cannot fill <{name}>; teach it how"
+        args[name] = value
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **args)
+
+
+def _expected(endpoint: str, role: str, url: str) -> set[int]:
+    staff_route = url.startswith("/staff/")
+    own_only = "/products/" in url or "/certificates/" in url or "/orders/" in url
+    if role == "anonymous":
+        return {302}
+    if role == "customer":
+        return {403}
+    if staff_route:
+        return {403} if role != "staff" else {200, 302, 400}
+    if role == "staff":
+        return {403}
+    if role == "other_producer" and own_only and url.rstrip("/") != "/producer/products/new":
+        return {404}
+    return {200, 302, 400}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint, method", ROUTES)
+def test_every_producer_and_staff_route_answers_each_role_as_it_should(
+    app, db, client, login, world, endpoint, method, role
+):
+    users, values = world
+    if role != "anonymous":
+        login(users[role])
+    url = _url(app, endpoint, values)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_from(client.get("/").get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token})
+    response.close()
+    assert response.status_code in _expected(endpoint, role, url), (url, method, role)
+    if role == "anonymous":
+        assert "/login" in response.headers["Location"]
+
+
+def test_the_route_list_is_not_empty():
+    assert len(ROUTES) > 20
+    assert {e for e, _ in ROUTES} >= {"producers.dashboard", "staff.queue", "staff.decide"}
+
+
+def test_a_refused_post_changed_nothing(db, client, login, world):
+    users, values = world
+    from shop.catalog.models import Product
+
+    login(users["other_producer"])
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post(f"/producer/products/{values['product_id']}/hide", data={"csrf_token": token})
+    product = db.session.get(Product, values["product_id"])
+    db.session.refresh(product)
+    assert product.status.value == "active"
+    assert db.session.scalar(sa.select(sa.func.count(ProductImage.id))) == 1

@@ -65,3 +65,9 @@
   });
   document.addEventListener("click", function (event) { if (!box.contains(event.target)) close(); });
 })();
+// On a phone, filters start folded so the results come first; without JavaScript they stay open.
+if (window.matchMedia && window.matchMedia("(max-width: 899px)").matches) {
+  document.querySelectorAll("details.filters-toggle[open]").forEach(function (box) {
+    box.removeAttribute("open");
+  });
+}

@@ -29,9 +29,20 @@ def _cart_or_redirect():
     cart = carts.current_cart()
     quote = carts.view(cart)
     if not quote.can_check_out:
-        flash(_("Check your cart before you check out."), "error")
+        if quote.is_empty and session.get(MY_ORDERS_KEY):
+            flash(_("Your order is placed: here it is."), "info")
+        else:
+            flash(_("Check your cart before you check out."), "error")
         return None, None
     return cart, quote
+
+
+def _back_to_cart():
+    """Where to go when checkout cannot go on: the order just placed (Back button), or the cart."""
+    placed = session.get(MY_ORDERS_KEY)
+    if placed and carts.view(carts.current_cart()).is_empty:
+        return redirect(url_for(".order", number=placed[-1]))
+    return redirect(url_for("cart.show"))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -39,7 +50,7 @@ def details():
     """Who receives the parcels, where, and how they pay."""
     cart, quote = _cart_or_redirect()
     if cart is None:
-        return redirect(url_for("cart.show"))
+        return _back_to_cart()
     form = DeliveryForm(methods=services.available_methods(), data=_prefill())
     if form.validate_on_submit():
         try:
@@ -115,7 +126,7 @@ def review():
     """Every line, every fee and the total in VND, before the order is placed."""
     cart, quote = _cart_or_redirect()
     if cart is None:
-        return redirect(url_for("cart.show"))
+        return _back_to_cart()
     data = session.get(DETAILS_KEY)
     if not data:
         return redirect(url_for(".details"))
@@ -142,6 +153,8 @@ def place():
         if existing is not None:  # a double click or a resubmitted page
             return redirect(url_for(".order", number=existing.number))
     data = session.get(DETAILS_KEY)
+    if not data and session.get(MY_ORDERS_KEY):  # a stale tab after the order went through
+        return _back_to_cart()
     if not form.validate_on_submit() or not data or not form.expected_total.data.isdigit():
         flash(_("Your order form was incomplete. Please review the order again."), "error")
         return redirect(url_for(".review"))

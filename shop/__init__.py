@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
     from shop.producers.views import bp as producers_bp
+    from shop.reviews.views import bp as reviews_bp
     from shop.search.views import bp as search_bp
     from shop.seo import bp as seo_bp
     from shop.staff.views import bp as staff_bp
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
         orders_bp,
         payments_bp,
         producers_bp,
+        reviews_bp,
         search_bp,
         seo_bp,
         staff_bp,

@@ -146,6 +146,17 @@ def orders_release_expired() -> None:
     click.echo(f"{release_expired_holds()} orders released.")
 
 
+@orders_cli.command("refunds")
+def orders_refunds() -> None:
+    """Retry the card refunds of cancelled shipments Stripe has not made yet (cron-safe)."""
+    from shop.orders.refunds import process_card_refunds
+
+    refunded, failed = process_card_refunds()
+    click.echo(f"{refunded} refunded, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     groups = (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli, search_cli, orders_cli)

@@ -10,6 +10,7 @@ from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.producers.models import Producer
+from shop.reviews.models import Review
 from shop.search.models import ProductSearch, SearchTerm
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ProductImage",
     "ProductSearch",
     "ProductSet",
+    "Review",
     "SearchTerm",
     "User",
     "Variant",

@@ -1,1 +1,130 @@
-"""The buyer's orders: history, the order's timeline, cancelling, ordering again."""
+"""The buyer's orders: history, the order's timeline, cancelling, ordering again.
+
+The order page itself is checkout's (/orders/<number>); the helpers it needs for the
+timeline and the buttons are template globals defined here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from shop.cart import services as carts
+from shop.checkout.forms import PAYMENT_LABELS
+from shop.checkout.views import MY_ORDERS_KEY
+from shop.extensions import db
+from shop.formatting import format_vnd
+from shop.orders import buyer_services, refunds, states
+from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
+from shop.orders.models import Order, SubOrder
+from shop.orders.views import bp
+
+bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
+bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
+
+
+@bp.app_template_global()
+def is_order_buyer(order: Order) -> bool:
+    """Who placed the order: its account, or the browser it was placed from.
+
+    This is checkout's may_see() without staff: staff see every order but do not act for the
+    buyer here (their own pages change shipments as staff).
+    """
+    if current_user.is_authenticated and current_user.id == order.user_id:
+        return True
+    return order.number in session.get(MY_ORDERS_KEY, [])
+
+
+@bp.app_template_global()
+def buyer_may_cancel(sub: SubOrder) -> bool:
+    """Whether the state machine lets the buyer cancel this shipment now."""
+    return any(m.target == states.S.CANCELLED for m in states.allowed_moves(sub, states.BUYER))
+
+
+def _buyers_order(number: str) -> Order:
+    order = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if order is None or not is_order_buyer(order):
+        abort(404)
+    return order
+
+
+@bp.get("/account/orders")
+@login_required
+def my_orders():
+    """The signed-in buyer's orders, newest first."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    orders, has_more = buyer_services.orders_of(current_user.id, page)
+    return render_template(
+        "orders/buyer_orders.html",
+        orders=orders,
+        page=page,
+        has_more=has_more,
+        payment_labels=PAYMENT_LABELS,
+    )
+
+
+@bp.post("/orders/<number>/shipments/<int:sub_order_id>/cancel")
+def cancel_shipment(number: str, sub_order_id: int):
+    """The buyer cancels one shipment that is not packed yet."""
+    order = _buyers_order(number)
+    sub = buyer_services.shipment_of(order, sub_order_id, lock=True)
+    if sub is None:
+        abort(404)
+    buyer = current_user if current_user.is_authenticated else None
+    try:
+        buyer_services.cancel_shipment(sub, buyer)
+    except states.TransitionRefused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("checkout.order", number=number))
+    refund_status, amount, producer = sub.refund_status, sub.total, sub.producer_name
+    db.session.commit()
+    if refund_status == CARD_REFUND_PENDING:
+        refunds.process_card_refunds([sub_order_id])
+    flash(_("The shipment from %(producer)s is cancelled.", producer=producer), "success")
+    _flash_refund(refund_status, amount)
+    return redirect(url_for("checkout.order", number=number))
+
+
+def _flash_refund(refund_status: str | None, amount: int) -> None:
+    if refund_status == CARD_REFUND_PENDING:
+        flash(_("%(amount)s will be refunded to your card.", amount=format_vnd(amount)), "info")
+    elif refund_status == MANUAL_REFUND:
+        flash(
+            _(
+                "Our staff will transfer %(amount)s back to you and contact you for the account.",
+                amount=format_vnd(amount),
+            ),
+            "info",
+        )
+
+
+@bp.post("/orders/<number>/reorder")
+def reorder(number: str):
+    """Put the order's items back in the cart, skipping what can no longer be bought."""
+    order = _buyers_order(number)
+    cart = carts.current_cart(create=True)
+    result = buyer_services.reorder(order, cart)
+    db.session.commit()
+    if result.added:
+        flash(
+            ngettext(
+                "%(num)s item from order %(number)s is in your cart.",
+                "%(num)s items from order %(number)s are in your cart.",
+                result.added,
+                number=order.number,
+            ),
+            "success",
+        )
+    if result.skipped:
+        flash(
+            _(
+                "Not added (no longer on sale, sold out or not enough left): %(items)s.",
+                items=", ".join(result.skipped),
+            ),
+            "warning",
+        )
+    return redirect(url_for("cart.show"))

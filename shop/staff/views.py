@@ -1,25 +1,35 @@
-"""The staff back office: the certificate review queue, expiring certificates, the audit log."""
+"""The staff back office: certificates, the audit log, orders, producers and refunds."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired
 
-from shop import clock
+from shop import audit, clock
 from shop.accounts.models import User
 from shop.audit import AuditEntry
+from shop.catalog.models import Product
 from shop.certification import services
 from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.views import send_scan
+from shop.enums import ProducerStatus
 from shop.extensions import db
+from shop.forms_common import max_length, required
+from shop.producers.models import Producer
+from shop.producers.services import display_tax_code
+from shop.text import fold
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AUDIT_PAGE_SIZE = 50
@@ -256,3 +266,188 @@ def order(number: str):
         sa.select(Payment).where(Payment.order_id == found.id).order_by(Payment.id)
     ).all()
     return render_template("staff/order.html", order=found, payments=payments)
+
+
+PRODUCER_STATUS_LABELS = {
+    ProducerStatus.ACTIVE: _l("active"),
+    ProducerStatus.SUSPENDED: _l("suspended"),
+}
+PRODUCERS_SHOWN = 200
+
+
+class ProducerStatusError(Exception):
+    """A refused suspension or reactivation; the message is for staff."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class ProducerStatusForm(FlaskForm):
+    producer_id = IntegerField(validators=[required()])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("This field is required.")), max_length(1000)],
+    )
+
+
+def set_producer_status(producer: Producer, status: ProducerStatus, staff: User, reason: str):
+    """Suspend or reactivate a producer (audit-logged with the reason).
+
+    Nothing else changes: every storefront path goes through listable_products(), which
+    requires an active producer, so its products disappear and come back all at once.
+    """
+    if producer.status == status:
+        raise ProducerStatusError(
+            _l("This producer is already %(status)s.", status=PRODUCER_STATUS_LABELS[status])
+        )
+    if producer.owner_id == staff.id:
+        raise ProducerStatusError(_l("You may not change the status of your own producer."))
+    before = {"status": producer.status.value}
+    producer.status = status
+    audit.record(
+        "producer.suspended" if status == ProducerStatus.SUSPENDED else "producer.reactivated",
+        producer,
+        actor=staff,
+        before=before,
+        after={"status": status.value},
+        reason=reason.strip(),
+        summary=producer.name,
+    )
+
+
+def _matching_producer_ids(q: str) -> list[int]:
+    """Ids of producers whose name contains `q` (ignoring case and diacritics) or tax code."""
+    folded, digits = fold(q), re.sub(r"\D", "", q)
+    rows = db.session.execute(sa.select(Producer.id, Producer.name, Producer.tax_code))
+    return [
+        producer_id
+        for producer_id, name, tax_code in rows
+        if (folded and folded in fold(name)) or (digits and digits in tax_code)
+    ]
+
+
+def _find_producers(q: str) -> list[tuple[Producer, int]]:
+    """Producers (with their number of products) matching `q`, by name."""
+    products = (
+        sa.select(sa.func.count(Product.id))
+        .where(Product.producer_id == Producer.id)
+        .correlate(Producer)
+        .scalar_subquery()
+    )
+    query = sa.select(Producer, products).options(joinedload(Producer.owner))
+    if q:
+        query = query.where(Producer.id.in_(_matching_producer_ids(q)))
+    rows = db.session.execute(query.order_by(Producer.name).limit(PRODUCERS_SHOWN)).all()
+    return [(producer, count) for producer, count in rows]
+
+
+@bp.get("/producers")
+@staff_required
+def producers():
+    """Every producer with its status, searchable by name or tax code."""
+    q = request.args.get("q", "").strip()[:160]
+    return render_template(
+        "staff/producers.html",
+        rows=_find_producers(q),
+        q=q,
+        labels=PRODUCER_STATUS_LABELS,
+        tax_code=display_tax_code,
+        shown=PRODUCERS_SHOWN,
+    )
+
+
+def _change_producer_status(status: ProducerStatus):
+    form = ProducerStatusForm()
+    back = url_for(".producers", q=request.form.get("q") or None)
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    producer = db.session.get(Producer, form.producer_id.data)
+    if producer is None:
+        abort(404)
+    try:
+        set_producer_status(producer, status, current_user, form.reason.data)
+    except ProducerStatusError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(back)
+    if status == ProducerStatus.SUSPENDED:
+        done = _l("%(name)s is suspended: all its products are off the shop.", name=producer.name)
+    else:
+        done = _l(
+            "%(name)s is active again: its certified products are back on the shop.",
+            name=producer.name,
+        )
+    db.session.commit()
+    flash(str(done), "success")
+    return redirect(back)
+
+
+@bp.post("/producers/suspend")
+@staff_required
+def suspend_producer():
+    """Suspend a producer: its products leave the shop at once."""
+    return _change_producer_status(ProducerStatus.SUSPENDED)
+
+
+@bp.post("/producers/reactivate")
+@staff_required
+def reactivate_producer():
+    """Reactivate a suspended producer: its listable products come back."""
+    return _change_producer_status(ProducerStatus.ACTIVE)
+
+
+class ManualRefundForm(FlaskForm):
+    sub_order_id = IntegerField(validators=[required()])
+    reference = StringField(_l("Transfer reference (optional)"), validators=[max_length(100)])
+
+
+@bp.get("/refunds")
+@staff_required
+def refunds():
+    """Cancelled shipments paid by transfer, to refund by hand; card refunds still pending."""
+    from shop.orders import refunds as refund_services
+    from shop.orders.cancellation import CARD_REFUND_PENDING
+    from shop.orders.models import SubOrder
+
+    waiting_for_stripe = db.session.scalars(
+        sa.select(SubOrder)
+        .where(SubOrder.refund_status == CARD_REFUND_PENDING)
+        .options(joinedload(SubOrder.order))
+        .order_by(SubOrder.id)
+    ).all()
+    return render_template(
+        "staff/refunds.html",
+        manual=refund_services.manual_refunds(),
+        card_pending=waiting_for_stripe,
+    )
+
+
+@bp.post("/refunds")
+@staff_required
+def refunded_by_hand():
+    """Staff sent the money back: record it (audit-logged)."""
+    from shop.orders import refunds as refund_services
+    from shop.orders.models import SubOrder
+
+    form = ManualRefundForm()
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for(".refunds"))
+    sub = db.session.get(SubOrder, form.sub_order_id.data)
+    if sub is None:
+        abort(404)
+    try:
+        refund_services.mark_refunded_by_hand(sub, current_user, form.reference.data or "")
+    except refund_services.RefundError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for(".refunds"))
+    number, producer = sub.order.number, sub.producer_name
+    db.session.commit()
+    flash(
+        str(_l("%(number)s · %(producer)s: marked as refunded.", number=number, producer=producer)),
+        "success",
+    )
+    return redirect(url_for(".refunds"))

@@ -25,6 +25,7 @@ from sqlalchemy import event
 from bench.queries import BenchQuery
 
 CATEGORIES = (  # first match wins
+    ("page + facets, one statement", re.compile(r"UNION ALL.*GROUPING SETS", re.I | re.S)),
     ("facets: GROUPING SETS count", re.compile(r"GROUPING SETS", re.I)),
     ("few check: count(*) LIMIT 3", re.compile(r"count\(\*\).*LIMIT", re.I | re.S)),
     ("better-spelling count", re.compile(r"count\(\*\).*FROM product_search", re.I | re.S)),
@@ -132,7 +133,7 @@ def explain(app, query: BenchQuery, today, out: io.StringIO) -> list[dict]:
     with app.app_context():
         connection = db.session.connection()
         for name, ms, statement, parameters in log:
-            if name == "pool pre-ping":
+            if name == "pool pre-ping" or not re.match(r"\s*(SELECT|WITH)\b", statement, re.I):
                 continue
             plan = connection.exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters

@@ -10,6 +10,9 @@ PostgreSQL features
            planner picks for big match sets are slower than the serial bitmap scan.
   known    when too few products have every word, drop the words that are unknown and
            have no close known word (AND of the rest) before falling back to OR of all.
+  most     then, for three words or more, every word but one (an OR of the ANDs of n-1
+           words) before OR of all: a wrong but real word ("men" for "miến") no longer
+           turns the search into "any word", which matches most of the catalogue.
   onepass  for searches with words, the page of ids and the facet counts in one
            statement: one scan of the matches (a CTE read twice) instead of two. (Not for
            filter-only searches: with the `browse` index their two statements are
@@ -52,7 +55,7 @@ from shop.search.models import ProductSearch
 from shop.search.postgres_backend import CONFIG, PostgresBackend, _safe, _tsquery
 from shop.search.whoosh_backend import WhooshBackend, query
 
-PG_FEATURES = {"serial", "known", "onepass", "browse", "suggest"}
+PG_FEATURES = {"serial", "known", "most", "onepass", "browse", "suggest"}
 WHOOSH_FEATURES = {"optimize", "known", "nofacets", "filtercache", "fewfix"}
 FACETS = ("stars", "product_set", "province", "price_band")
 
@@ -157,6 +160,7 @@ class PostgresPrototype(PostgresBackend):
 
     def __init__(self, features: set[str]):
         self.features = features
+        self._most = False  # "most": the words condition is n-1 of n words
 
     def _settings(self) -> None:
         if "serial" in self.features:
@@ -171,12 +175,36 @@ class PostgresPrototype(PostgresBackend):
             if narrowed and not (len(narrowed.folded) > 1 and self._few(q, narrowed)):
                 terms = narrowed
             else:
-                require_all = False
-        conditions, score = self._matches(q, terms, TYPO_DISTANCE, require_all)
-        result = self._proto_page(q, conditions, score if terms else None)
+                require_all = not self._few_with_most(q, terms)
+        try:
+            conditions, score = self._matches(q, terms, TYPO_DISTANCE, require_all)
+            result = self._proto_page(q, conditions, score if terms else None)
+        finally:
+            self._most = False
         if terms and result.total < FEW_RESULTS:
             result.suggestion = self._better_spelling(q, terms, result.total)
         return result
+
+    def _few_with_most(self, q: SearchQuery, terms: Terms) -> bool:
+        """With "most": whether n-1 of the n words still find too few (then OR of all)."""
+        if "most" not in self.features or len(terms.folded) < 3:
+            return True
+        self._most = True
+        if self._few(q, terms):
+            self._most = False
+            return True
+        return False
+
+    def _matches(self, q: SearchQuery, terms: Terms, distance: int, require_all: bool = True):
+        conditions, score = super()._matches(q, terms, distance, require_all)
+        if self._most and require_all and len(terms.folded) >= 3:
+            words = [self._spellings(w, distance) for w in terms.folded]
+            most = " | ".join(
+                "(" + " & ".join(words[:i] + words[i + 1 :]) + ")" for i in range(len(words))
+            )
+            document = ProductSearch.__table__.c.document
+            conditions[-1] = document.op("@@")(sa.func.to_tsquery(CONFIG, most))
+        return conditions, score
 
     def _known_words(self, terms: Terms) -> Terms | None:
         """The words that are known or have a close known spelling; None if that is all."""

@@ -66,9 +66,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prefixes", type=int, help="suggest() inputs; default queries / 4")
     parser.add_argument("--repeat", type=int, default=1, help="timed passes after warm-up")
     parser.add_argument("--backend", choices=BACKENDS, action="append", help="default: both")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL),
+        help="the benchmark's own PostgreSQL database (its name must contain 'bench'; "
+        "dropped and created again unless --reuse)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--seed", type=int, default=SEED, help="catalogue and query set")
     parser.add_argument("--reuse", action="store_true", help="keep the data and index")
     parser.add_argument("--analyse", action="store_true", help="explain the slowest queries")
     parser.add_argument(
@@ -81,8 +86,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="split the rebuild: documents from SQL vs writing (Whoosh: one writer too)",
     )
+    parser.add_argument(
+        "--index-only",
+        action="store_true",
+        help="with --reuse: only the rebuild split of --analyse-index, no queries",
+    )
     parser.add_argument("--top", type=int, default=5, help="slowest queries to analyse")
-    parser.add_argument("--prototype", help="a bench/prototypes.py variant to measure")
+    parser.add_argument(
+        "--prototype",
+        help="features of bench/prototypes.py joined by '+', timed A/B against the shop's "
+        "backend (postgres: serial known onepass browse suggest; "
+        "whoosh: optimize fewfix filtercache known nofacets)",
+    )
     args = parser.parse_args(argv)
     args.backend = args.backend or list(BACKENDS)
     if args.producers is None:
@@ -92,6 +107,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.repeat = max(1, min(args.repeat, 20))
     if args.analyse_only:
         args.analyse = args.reuse = True
+    if args.index_only:
+        args.analyse_index = args.reuse = True
     return args
 
 
@@ -447,6 +464,11 @@ def prepare(backend: str, args, catalogue: Callable[[], generate.Catalogue]) -> 
 def run_backend(backend: str, args, catalogue, searches, prefixes) -> tuple:
     print(f"\n== {backend}: {args.products} products", flush=True)
     app, setup = prepare(backend, args, catalogue)
+    if args.index_only:
+        from bench import analyse
+
+        folder = args.out / f"{backend}-{args.products}"
+        return app, {"setup": {"index_breakdown": analyse.index_breakdown(app, backend, folder)}}
     variants = install_prototype(app, args.prototype)
     try:
         return app, measure(app, backend, args, setup, searches, prefixes, variants)
@@ -541,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for backend, result in results.items():
         path = results_path(args, backend)
+        if args.index_only:
+            path = path.with_name(f"index-{backend}-{args.products}.json")
         payload = {"machine": info, "args": _jsonable(vars(args)), **result}
         path.write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=str))
         print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

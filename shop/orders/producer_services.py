@@ -185,8 +185,6 @@ def full_address(order: Order) -> str:
     return ", ".join(part for part in parts if part)
 
 
-# --- the CSV export -------------------------------------------------------------------------
-
 CSV_COLUMNS = (
     _l("Order number"),
     _l("Placed at"),
@@ -258,9 +256,6 @@ def orders_csv(lines: list[OrderLine]) -> str:
     return buffer.getvalue()
 
 
-# --- the buyer's e-mails --------------------------------------------------------------------
-
-
 def _shipped_subject(number: str) -> str:
     return _("Your order %(number)s is on its way", number=number)
 
@@ -290,9 +285,6 @@ def queue_shipment_mail(sub_order: SubOrder) -> None:
         )
         subject_text = subject(order.number)
     queue_mail(order.email, subject_text, body)
-
-
-# --- sales figures --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

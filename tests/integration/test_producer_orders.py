@@ -104,9 +104,6 @@ def row_numbers(html: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/producer/orders/\d+">([^<]+)</a>', html)
 
 
-# --- the list -------------------------------------------------------------------------------
-
-
 def test_the_list_shows_new_orders_first_then_the_others_newest_first(
     db, client, english, login, producer, honey
 ):
@@ -212,9 +209,6 @@ def test_another_producers_orders_are_not_in_the_list_the_export_or_the_sales(
     assert len(lines) == 1  # the header only
     sales = client.get("/producer/orders/sales").get_data(as_text=True)
     assert "No sales in the last 12 months yet." in sales
-
-
-# --- the detail and the moves ---------------------------------------------------------------
 
 
 def test_the_detail_shows_where_it_goes_what_is_in_it_and_how_it_is_paid(
@@ -337,8 +331,6 @@ def test_an_unknown_target_is_a_bad_request(db, client, login, producer, honey):
     assert fresh(db, sub).status == S.PLACED
 
 
-# --- who may open what ----------------------------------------------------------------------
-
 OWN_ROUTES = [
     ("GET", "/producer/orders/{id}"),
     ("GET", "/producer/orders/{id}/packing-slip"),
@@ -411,9 +403,6 @@ def test_a_customer_gets_403_and_a_visitor_is_sent_to_log_in(
     assert snapshot(db) == before
 
 
-# --- the packing slip -----------------------------------------------------------------------
-
-
 def test_the_packing_slip_has_the_number_the_address_the_lines_and_the_sender(
     db, client, english, login, producer, honey
 ):
@@ -430,9 +419,6 @@ def test_the_packing_slip_has_the_number_the_address_the_lines_and_the_sender(
     assert "Hợp tác xã Mật ong Bắc Hà" in slip and "0912 345 678" in slip
     assert "Cash on delivery: collect ₫470,000." in slip
     assert 'class="no-print"' in html  # the back link and hint are hidden in print
-
-
-# --- the CSV export -------------------------------------------------------------------------
 
 
 def read_csv(response) -> list[list[str]]:
@@ -513,9 +499,6 @@ def test_bad_export_dates_give_a_clear_400_page(
     assert message in response.get_data(as_text=True)
 
 
-# --- sales figures --------------------------------------------------------------------------
-
-
 @pytest.fixture
 def year_of_sales(db, producer, honey):
     """Sales over a year, with the edges that matter: VN month starts, cancelled, too old."""
@@ -589,9 +572,6 @@ def test_a_chart_is_an_accessible_image_without_inline_style_or_unescaped_text()
     assert svg.count('class="bar"') == 2
     rows = str(charts.row_chart(bars, chart_id="r", title="T", description="D"))
     assert rows.count('class="bar"') == 2 and "&lt;b&gt;&amp;" in rows
-
-
-# --- the dashboard --------------------------------------------------------------------------
 
 
 def test_the_dashboard_links_to_the_orders_and_warns_of_low_stock_on_active_products(

@@ -6,13 +6,12 @@ import re
 
 import sqlalchemy as sa
 
-from shop import clock
 from shop.catalog import browse
 from shop.catalog.models import ProductSet
 from shop.catalog.services import listable_products
 from shop.extensions import db
 from shop.producers.models import Producer
-from shop.search import SearchQuery, search_products
+from shop.search import query_for, search_products
 from shop.search.base import Terms
 
 DEFAULT_PER_PAGE = 24
@@ -27,21 +26,7 @@ def browse_products(filters: browse.Filters, q: str | None = None) -> browse.Pag
         return browse.browse(filters)
     if not Terms.parse(q):  # punctuation only: nothing can match
         return browse.Page(rows=[], total=0, filters=filters)
-    rows, result = search_products(
-        SearchQuery(
-            text=q,
-            today=clock.today(),
-            stars=filters.stars,
-            product_set=filters.product_set,
-            group=filters.group,
-            province=filters.province,
-            price_min=filters.price_min,
-            price_max=filters.price_max,
-            sort=filters.sort,
-            page=filters.page,
-            per_page=filters.per_page,
-        )
-    )
+    rows, result = search_products(query_for(q, filters))
     return browse.Page(rows=rows, total=result.total, filters=filters)
 
 

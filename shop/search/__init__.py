@@ -59,6 +59,23 @@ def _with_rebuild(action: Callable):
         return action()
 
 
+def query_for(text: str, filters) -> SearchQuery:
+    """The search for `text` with the catalogue's filters, sort and paging (a browse.Filters)."""
+    return SearchQuery(
+        text=text,
+        today=clock.today(),
+        stars=filters.stars,
+        product_set=filters.product_set,
+        group=filters.group,
+        province=filters.province,
+        price_min=filters.price_min,
+        price_max=filters.price_max,
+        sort=filters.sort,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+
+
 def search_products(q: SearchQuery) -> tuple[list[tuple[Product, Certificate]], SearchResult]:
     """One page of listable products matching the query, in the backend's order."""
     result = _with_rebuild(lambda: backend().search(q))
@@ -114,6 +131,7 @@ __all__ = [
     "SearchResult",
     "Suggestion",
     "backend",
+    "query_for",
     "check",
     "reindex",
     "search_products",

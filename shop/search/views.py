@@ -5,30 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from shop import clock, geo
+from shop import geo
 from shop.catalog import browse
 from shop.errors import render_error_page
-from shop.search import SearchQuery, search_products, suggest
+from shop.search import query_for, search_products, suggest
 from shop.search.base import PRICE_BANDS, SORTS, Terms
 
 bp = Blueprint("search", __name__)
 SUGGEST_LIMIT = 8
-
-
-def _query(text: str, filters: browse.Filters) -> SearchQuery:
-    return SearchQuery(
-        text=text,
-        today=clock.today(),
-        stars=filters.stars,
-        product_set=filters.product_set,
-        group=filters.group,
-        province=filters.province,
-        price_min=filters.price_min,
-        price_max=filters.price_max,
-        sort=filters.sort,
-        page=filters.page,
-        per_page=filters.per_page,
-    )
 
 
 @bp.get("/search")
@@ -44,7 +28,7 @@ def results():
         return render_error_page(400, _l("Invalid filter"), message)
     if not Terms.parse(text) and not filters.is_filtered:
         return render_template("search/results.html", q=text, page=None, result=None)
-    rows, result = search_products(_query(text, filters))
+    rows, result = search_products(query_for(text, filters))
     page = browse.Page(rows=rows, total=result.total, filters=filters)
     return render_template(
         "search/results.html", q=text, page=page, result=result, facets=_facets(result, filters)

@@ -30,6 +30,9 @@ Whoosh features
   fewfix   the "few" check reads `results.scored_length()` (at most 3) instead of
            `len(results)`, which with a limit makes Whoosh run the query again to count
            every match (Results.__len__ -> collector.count()).
+  shortprefix  in suggest(), a last word of one letter ("ca c") is not expanded as a prefix
+           (Whoosh's Prefix("c") is an OR of every indexed word starting with c): only
+           the complete words are matched until a second letter is typed.
   filtercache  keep the document sets of filters (valid_until >= today, stars, province...)
            per searcher, instead of rebuilding a BitSet over every valid document on each
            search, each "few" check and each suggest() call.
@@ -56,7 +59,7 @@ from shop.search.postgres_backend import CONFIG, PostgresBackend, _safe, _tsquer
 from shop.search.whoosh_backend import WhooshBackend, query
 
 PG_FEATURES = {"serial", "known", "most", "onepass", "browse", "suggest"}
-WHOOSH_FEATURES = {"optimize", "known", "nofacets", "filtercache", "fewfix"}
+WHOOSH_FEATURES = {"optimize", "known", "nofacets", "filtercache", "fewfix", "shortprefix"}
 FACETS = ("stars", "product_set", "province", "price_band")
 
 PG_SETUP = {
@@ -357,21 +360,23 @@ class WhooshPrototype(WhooshBackend):
         return found < FEW_RESULTS
 
     def suggest(self, text: str, today, limit: int) -> list[Suggestion]:
-        if "filtercache" not in self.features:
+        if not self.features & {"filtercache", "shortprefix"}:
             return super().suggest(text, today, limit)
         terms = Terms.parse(text)
         if not terms:
             return []
         *complete, last = terms.folded
         searcher = self._searcher()
-        validity = self._cached(searcher, _validity(today))
+        validity = self._cached(searcher, _validity(today))  # a query without filtercache
         found: list[Suggestion] = []
         seen: set[tuple[str, str]] = set()
         for field, kind, name_key, slug_key, share in (
             ("name", "product", "title", "slug", limit),
             ("producer", "producer", "producer_name", "producer_slug", max(2, limit // 3)),
         ):
-            words = [query.Term(field, w) for w in complete] + [query.Prefix(field, last)]
+            words = [query.Term(field, w) for w in complete]
+            if len(last) > 1 or not complete or "shortprefix" not in self.features:
+                words.append(query.Prefix(field, last))
             hits = searcher.search(query.And(words), limit=share * 4, filter=validity, terms=False)
             taken = 0
             for hit in hits:

@@ -1,8 +1,9 @@
 """Search benchmark: index rate and query latency of the Whoosh and PostgreSQL backends.
 
     .venv/bin/python bench/search.py                      # 100,000 products, both backends
-    .venv/bin/python bench/search.py --products 2000 --queries 50   # smoke test, a minute
-    .venv/bin/python bench/search.py --backend postgres --reuse --analyse
+    .venv/bin/python bench/search.py --products 2000 --queries 50   # smoke test, ~15 s
+    .venv/bin/python bench/search.py --backend postgres --reuse --repeat 3 --analyse
+    .venv/bin/python bench/search.py --backend whoosh --reuse --prototype fewfix+filtercache
 
 What it does, per backend (see docs/benchmarks.md for the figures and their analysis):
 1. Builds a fresh database of its own (never `test`): the SQLite file
@@ -16,10 +17,13 @@ What it does, per backend (see docs/benchmarks.md for the figures and their anal
    call of search_products() (backend search + the listable_products hydration a page
    pays) and suggest(), each in its own app context as a request would, and prints
    p50 / p95 / p99 / max in ms and queries/s per kind.
+   With --repeat N, also p50/p95 of each query's best time (discounts other processes).
 4. With --analyse, explains where the time of the slowest queries goes (bench/analyse.py):
-   per-statement SQL times and EXPLAIN ANALYZE on PostgreSQL, cProfile on Whoosh.
-   With --prototype NAME, runs a candidate change to shop/search from bench/prototypes.py
-   in place of the backend, to measure its effect on the same data and queries.
+   per-statement SQL times and EXPLAIN ANALYZE on PostgreSQL, cProfile on Whoosh;
+   --analyse-index (or --index-only) splits the rebuild into SQL and index writing.
+   With --prototype FEATURES, times candidate changes to shop/search (bench/prototypes.py)
+   A/B against the shop's backend: each call on both, back to back, in alternating order,
+   on the same data and queries; and reports which answers differ.
 
 --reuse skips steps 1-2 and runs the queries on what a previous run left. Everything stays
 on 127.0.0.1; results go to bench/results/search-<backend>-<N>[-<prototype>].json.
@@ -100,11 +104,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.backend = args.backend or list(BACKENDS)
+    args.products = max(1, min(args.products, 1_000_000))  # every loop is bounded
+    args.queries = max(1, min(args.queries, 5_000))
+    args.repeat = max(1, min(args.repeat, 20))
     if args.producers is None:
         args.producers = min(2_000, max(20, args.products // 50))
+    args.producers = max(1, min(args.producers, args.products, 100_000))
     if args.prefixes is None:
         args.prefixes = max(10, args.queries // 4)
-    args.repeat = max(1, min(args.repeat, 20))
+    args.prefixes = max(1, min(args.prefixes, 2_000))
     if args.analyse_only:
         args.analyse = args.reuse = True
     if args.index_only:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from shop import geo, media
-from shop.api.services import DEFAULT_PER_PAGE, MAX_QUERY_LENGTH, MAX_QUERY_WORDS
+from shop.api.services import DEFAULT_PER_PAGE
 from shop.catalog import browse
 from shop.certification.rules import STAR_RANGE
 from shop.enums import IssuingLevel, LegalForm
+from shop.search.base import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
 from shop.search.base import SORTS as SEARCH_SORTS
 
 MAX_PAGE = 100_000  # as browse.parse_filters

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
 from shop.catalog import browse
@@ -15,9 +13,6 @@ from shop.search import query_for, search_products
 from shop.search.base import Terms
 
 DEFAULT_PER_PAGE = 24
-MAX_QUERY_LENGTH = 100
-MAX_QUERY_WORDS = 6
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def browse_products(filters: browse.Filters, q: str | None = None) -> browse.Page:

@@ -84,9 +84,9 @@ class Filters:
 
 @dataclass
 class Page:
-    """One page of results."""
+    """One page of results (any rows); `filters` carries `page` and `per_page`."""
 
-    rows: list[tuple[Product, Certificate]]
+    rows: list
     total: int
     filters: Filters
     pages: int = field(init=False)

@@ -115,9 +115,3 @@ def sync_product_sets(path: Path = PRODUCT_SETS_CSV) -> int:
 def with_card_data(query: sa.Select) -> sa.Select:
     """Load what a product card shows (variants for the price, images) without N+1 queries."""
     return query.options(selectinload(Product.variants), selectinload(Product.images))
-
-
-def price_range(product: Product) -> tuple[int, int] | None:
-    """Lowest and highest variant price in VND, or None for a product without variants."""
-    prices = [v.price for v in product.variants]
-    return (min(prices), max(prices)) if prices else None

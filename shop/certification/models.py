@@ -77,11 +77,6 @@ class Certificate(db.Model):
         self.expires_on = rules.expiry_for(value)
         return value
 
-    @property
-    def was_verified(self) -> bool:
-        """Staff approved it at some point (it may since have been revoked or expired)."""
-        return self.status in (CertificateStatus.APPROVED, CertificateStatus.REVOKED)
-
     def is_valid_on(self, day: dt.date) -> bool:
         """Approved, not revoked, and not past its expiry on `day`."""
         return self.status == CertificateStatus.APPROVED and self.expires_on >= day

@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
 from shop import clock, geo
+from shop.catalog.browse import Page
 from shop.catalog.models import Product
 from shop.enums import OrderStatus
 from shop.extensions import db
@@ -121,27 +121,6 @@ def parse_filters(args) -> OrderFilters:
     )
 
 
-@dataclass
-class OrdersPage:
-    """One page of the producer's shipments, with what the pager needs."""
-
-    rows: list[SubOrder]
-    total: int
-    filters: OrderFilters
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / self.filters.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.filters.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.filters.page > 1
-
-
 def _placed_between(query: sa.Select, since: dt.date | None, until: dt.date | None) -> sa.Select:
     if since:
         query = query.where(Order.placed_at >= clock.start_of_day_utc(since))
@@ -157,7 +136,7 @@ def _own_sub_orders(producer_id: int, filters: OrderFilters) -> sa.Select:
     return _placed_between(query, filters.since, filters.until)
 
 
-def list_sub_orders(producer_id: int, filters: OrderFilters) -> OrdersPage:
+def list_sub_orders(producer_id: int, filters: OrderFilters) -> Page:
     """New (placed) shipments first, then the rest newest first; three queries per page."""
     base = _own_sub_orders(producer_id, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
@@ -171,7 +150,7 @@ def list_sub_orders(producer_id: int, filters: OrderFilters) -> OrdersPage:
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
     ).all()
-    return OrdersPage(rows=list(rows), total=total or 0, filters=filters)
+    return Page(rows=list(rows), total=total or 0, filters=filters)
 
 
 def item_count(sub_order: SubOrder) -> int:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
 from shop import clock
@@ -20,6 +21,7 @@ from shop.catalog.models import Product
 from shop.catalog.services import listable_products, with_card_data
 from shop.certification.models import Certificate
 from shop.extensions import db
+from shop.producers.models import Producer
 from shop.search.base import SearchQuery, SearchResult, Suggestion
 from shop.search.documents import all_documents, documents_for, indexable_count, indexable_ids
 
@@ -93,8 +95,32 @@ def search_products(q: SearchQuery) -> tuple[list[tuple[Product, Certificate]], 
 
 
 def suggest(text: str, limit: int = 8, today: dt.date | None = None) -> list[Suggestion]:
-    """Autocomplete: product names (and a few producers) completing what was typed."""
-    return _with_rebuild(lambda: backend().suggest(text, today or clock.today(), limit))
+    """Autocomplete: product names (and a few producers) completing what was typed.
+
+    Like the results page, what is offered passes through `listable_products()` (one query),
+    so a stale index entry can never be suggested.
+    """
+    day = today or clock.today()
+    found = _with_rebuild(lambda: backend().suggest(text, day, limit))
+    if not found:
+        return []
+    listed = _listed_slugs(found, day)
+    return [s for s in found if s.slug in listed[s.kind]]
+
+
+def _listed_slugs(found: list[Suggestion], day: dt.date) -> dict[str, set[str]]:
+    """Of the suggested products and producers, the slugs the listable rule lets through."""
+    products = [s.slug for s in found if s.kind == "product"]
+    producers = [s.slug for s in found if s.kind == "producer"]
+    rows = db.session.execute(
+        listable_products(day).where(
+            sa.or_(Product.slug.in_(products), Producer.slug.in_(producers))
+        )
+    ).all()
+    return {
+        "product": {product.slug for product, _certificate in rows},
+        "producer": {product.producer.slug for product, _certificate in rows},
+    }
 
 
 def sync(product_ids: set[int], session=None) -> None:

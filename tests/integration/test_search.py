@@ -266,3 +266,14 @@ def test_reindex_and_check_commands(app, demo):
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "products indexed" in result.output
     assert runner.invoke(args=["search", "check"]).output.startswith("0 missing, 0 extra")
+
+
+def test_a_stale_index_entry_is_neither_found_nor_suggested(backend, db, frozen_today):
+    product = make_product(name="Khô gà lá chanh Đà Nẵng")
+    db.session.commit()
+    assert names("kho ga") == ["Khô gà lá chanh Đà Nẵng"]
+    # Hidden behind the index's back (no ORM event, so no index update): the rule still holds.
+    db.session.execute(sa.update(Product).where(Product.id == product.id).values(status="hidden"))
+    db.session.commit()
+    assert names("kho ga") == []
+    assert suggest("kho g") == []

@@ -21,6 +21,7 @@ from shop.orders import buyer_services, refunds, states
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
+from shop.payments import stripe_gateway
 
 bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
@@ -84,6 +85,8 @@ def cancel_shipment(number: str, sub_order_id: int):
     db.session.commit()
     if refund_status == CARD_REFUND_PENDING:
         refunds.process_card_refunds([sub_order_id])
+    else:
+        stripe_gateway.follow_cancellation(order)
     flash(_("The shipment from %(producer)s is cancelled.", producer=producer), "success")
     _flash_refund(refund_status, amount)
     return redirect(url_for("checkout.order", number=number))

@@ -61,6 +61,15 @@ class Order(db.Model):
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
 
+    @property
+    def amount_due(self) -> int:
+        """What the buyer pays for the shipments still coming: `total` less cancelled ones.
+
+        `total` stays what was placed (the record of the sale); the VietQR code, the card
+        payment and the cash to collect follow this amount once a shipment is cancelled.
+        """
+        return sum(sub.total for sub in self.sub_orders if sub.status != OrderStatus.CANCELLED)
+
 
 class SubOrder(db.Model):
     """The part of an order one producer ships."""

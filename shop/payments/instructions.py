@@ -27,7 +27,7 @@ def for_order(order: Order) -> dict:
         payload = vietqr.build_payload(
             config["BANK_BIN"],
             config["BANK_ACCOUNT"],
-            order.total,
+            order.amount_due,
             vietqr.transfer_note(order.number),
         )
         return {
@@ -37,11 +37,11 @@ def for_order(order: Order) -> dict:
             "bank": config["BANK_NAME"],
             "account": config["BANK_ACCOUNT"],
             "account_name": config["BANK_ACCOUNT_NAME"],
-            "amount": order.total,
+            "amount": order.amount_due,
             "note": order.number,
         }
     if order.payment_method == PaymentMethod.CARD:
         from shop.payments import stripe_gateway
 
-        return {"kind": "card", **stripe_gateway.card_form(order)}
-    return {"kind": "cod"}
+        return {"kind": "card", "amount": order.amount_due, **stripe_gateway.card_form(order)}
+    return {"kind": "cod", "amount": order.amount_due}

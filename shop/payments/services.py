@@ -28,7 +28,7 @@ def _attempt(order: Order, method: PaymentMethod) -> Payment:
         .order_by(Payment.id.desc())
     )
     if payment is None:
-        payment = Payment(order=order, method=method, amount=order.total)
+        payment = Payment(order=order, method=method, amount=order.amount_due)
         db.session.add(payment)
     return payment
 
@@ -39,6 +39,7 @@ def mark_paid(order: Order, method: PaymentMethod, provider_ref: str | None = No
         return False
     payment = _attempt(order, method)
     payment.status = PaymentStatus.PAID
+    payment.amount = order.amount_due  # a shipment cancelled before paying is not paid for
     if provider_ref:
         payment.provider_ref = provider_ref
     order.payment_status = PaymentStatus.PAID

@@ -71,7 +71,7 @@ def _card_payment(order: Order) -> Payment | None:
 def _intent_params(order: Order) -> dict[str, Any]:
     """What localstripe and Stripe both accept: no automatic_payment_methods, no description."""
     return {
-        "amount": order.total,
+        "amount": order.amount_due,
         "currency": CURRENCY,
         "metadata": {"order_number": order.number},
         "payment_method_types": ["card"],
@@ -100,21 +100,54 @@ def ensure_intent(order: Order) -> str | None:
     return intent.id
 
 
-def _client_secret(intent_id: str) -> str | None:
-    """The intent's client secret for Stripe.js, or None if Stripe cannot be reached."""
+# A PaymentIntent's amount may still change (or the intent be cancelled) in these states.
+OPEN_INTENT = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+
+def _client_secret(order: Order, intent_id: str) -> str | None:
+    """The intent's client secret for Stripe.js, its amount brought to what is still due;
+    None if Stripe cannot be reached."""
     try:
         with _client() as client:
-            return client.v1.payment_intents.retrieve(intent_id).client_secret
+            intent = client.v1.payment_intents.retrieve(intent_id)
+            if int(intent.amount) != order.amount_due and intent.status in OPEN_INTENT:
+                intent = client.v1.payment_intents.update(intent_id, {"amount": order.amount_due})
+            return intent.client_secret
     except stripe.StripeError as error:
         log.warning("Stripe: cannot retrieve %s: %s", intent_id, error)
         return None
+
+
+def follow_cancellation(order: Order) -> None:
+    """After a shipment of an unpaid card order is cancelled (and committed): the intent asks
+    for what is still due, or is cancelled with the whole order. Best effort: if Stripe cannot
+    be reached, the order page corrects the amount before the buyer can pay (card_form), and
+    a payment of another amount is not applied (_matches)."""
+    if order.payment_method != PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
+        return
+    payment = _card_payment(order)
+    if payment is None or not payment.provider_ref:
+        return
+    try:
+        with _client() as client:
+            intent = client.v1.payment_intents.retrieve(payment.provider_ref)
+            if intent.status not in OPEN_INTENT:
+                return
+            if order.cancelled_at is not None:
+                client.v1.payment_intents.cancel(payment.provider_ref)
+            elif int(intent.amount) != order.amount_due:
+                client.v1.payment_intents.update(payment.provider_ref, {"amount": order.amount_due})
+    except stripe.StripeError as error:
+        log.warning(
+            "Stripe: intent %s not updated after a cancellation: %s", payment.provider_ref, error
+        )
 
 
 def card_form(order: Order) -> dict[str, Any]:
     """The card form's settings for the order page, or {"error": message} when unavailable."""
     key = current_app.config.get("STRIPE_PUBLISHABLE_KEY")
     intent_id = ensure_intent(order) if key else None
-    secret = _client_secret(intent_id) if intent_id else None
+    secret = _client_secret(order, intent_id) if intent_id else None
     if not secret:
         return {
             "error": _(
@@ -195,18 +228,18 @@ def _order_for(intent: dict[str, Any]) -> Order | None:
 
 
 def _matches(order: Order, intent: dict[str, Any]) -> bool:
-    """True if the money is the order's (amount and currency) and the order is still open."""
-    if intent.get("amount") != order.total or intent.get("currency") != CURRENCY:
+    """True if the order is still open and the money is what it owes (amount and currency)."""
+    if order.cancelled_at is not None:
+        log.error("Stripe %s paid cancelled order %s: refund it", intent["id"], order.number)
+        return False
+    if intent.get("amount") != order.amount_due or intent.get("currency") != CURRENCY:
         log.error(
             "Stripe %s paid %s %s for order %s of %s VND: not applied",
             intent["id"],
             intent.get("amount"),
             intent.get("currency"),
             order.number,
-            order.total,
+            order.amount_due,
         )
-        return False
-    if order.cancelled_at is not None:
-        log.error("Stripe %s paid cancelled order %s: refund it", intent["id"], order.number)
         return False
     return True

@@ -307,3 +307,45 @@ def test_order_again_with_nothing_left_to_buy_only_explains(db, world, order, si
     html = post(signed_in(world["buyer"]), f"/orders/{order.number}/reorder").get_data(as_text=True)
     assert "in your cart." not in html
     assert "Not added (no longer on sale, sold out or not enough left)" in html
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.COD, PaymentMethod.BANK_TRANSFER])
+def test_after_a_cancelled_shipment_the_order_asks_only_for_what_still_comes(
+    db, world, signed_in, method
+):
+    """2 coffee (200k + 30k shipping) and 1 honey (200k + 30k): 460k; without the coffee 230k."""
+    from shop.payments import vietqr
+
+    order = place_for(db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=method)
+    assert order.total == order.amount_due == 460_000
+    client = signed_in(world["buyer"])
+
+    html = post(
+        client, f"/orders/{order.number}/shipments/{order.sub_orders[0].id}/cancel"
+    ).get_data(as_text=True)
+
+    db.session.expire_all()
+    assert (order.total, order.amount_due) == (460_000, 230_000)  # the sale's record is kept
+    assert f'data-testid="cancelled-amount">−{format_vnd(230_000, "en")}' in html
+    assert f'data-testid="amount-due">{format_vnd(230_000, "en")}' in html
+    if method == PaymentMethod.COD:
+        assert f"Pay {format_vnd(230_000, 'en')} in cash" in html
+        assert format_vnd(460_000, "en") + " in cash" not in html
+    else:
+        assert f'data-testid="transfer-amount">{format_vnd(230_000, "en")}' in html
+        payload = vietqr.build_payload(
+            client.application.config["BANK_BIN"],
+            client.application.config["BANK_ACCOUNT"],
+            230_000,
+            vietqr.transfer_note(order.number),
+        )
+        assert vietqr.qr_svg(payload) in html  # the code itself asks for 230k
+
+    # Staff confirming the transfer, or the courier collecting the cash, record 230k.
+    from shop.payments import services as payments
+    from shop.payments.models import Payment
+
+    assert payments.mark_paid(order, method)
+    db.session.commit()
+    paid = db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).all()
+    assert [p.amount for p in paid] == [230_000]

@@ -264,3 +264,50 @@ def test_a_customer_cannot_reach_the_refunds_list_or_mark_a_refund(
     sub = transfer_order.sub_orders[0]
     assert post(customer, "/staff/refunds", sub_order_id=sub.id).status_code == 403
     assert fresh(db, sub).refund_status == "manual"
+
+
+def test_an_unpaid_card_order_asks_stripe_only_for_what_still_comes_after_a_cancellation(
+    db, world, stripe_app, localstripe, signed_in
+):
+    """Cancelled before paying: the PaymentIntent shrinks to the other shipment, the card form
+    says so, and cancelling the last shipment cancels the intent; nothing is refunded."""
+    order = place_for(
+        db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
+    )
+    intent_id = stripe_gateway.ensure_intent(order)
+    coffee_shipment, honey_shipment = order.sub_orders
+    client = signed_in(world["buyer"])
+
+    html = post(client, f"/orders/{order.number}/shipments/{coffee_shipment.id}/cancel")
+
+    with localstripe.client() as stripe_client:
+        intent = stripe_client.v1.payment_intents.retrieve(intent_id)
+    assert int(intent.amount) == 600_000  # 930k less the coffee's 330k
+    page = html.get_data(as_text=True)
+    assert "Pay ₫600,000" in page and "Pay ₫930,000" not in page
+    assert fresh(db, coffee_shipment).refund_status is None  # nothing was paid
+
+    post(client, f"/orders/{order.number}/shipments/{honey_shipment.id}/cancel")
+
+    with localstripe.client() as stripe_client:
+        assert stripe_client.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert fresh(db, honey_shipment).refund_status is None  # no charge: no refund to make
+
+
+def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
+    db, world, stripe_app, localstripe, signed_in
+):
+    """A cancellation whose intent update did not reach Stripe is corrected before paying."""
+    order = place_for(
+        db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
+    )
+    intent_id = stripe_gateway.ensure_intent(order)
+    walk(order.sub_orders[1], OrderStatus.CANCELLED)  # the honey, without telling Stripe
+    db.session.commit()
+    client = signed_in(world["buyer"])
+
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+
+    assert "Pay ₫330,000" in page
+    with localstripe.client() as stripe_client:
+        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 330_000

@@ -19,13 +19,31 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def engine_options(url: str | None) -> dict:
+    """SQLAlchemy engine options for the database at `url`.
+
+    Every pooled connection is tested before use (`pool_pre_ping`), so after a database
+    restart or a network cut the shop reconnects by itself instead of failing on dead
+    connections; on PostgreSQL a new connection gives up after DB_CONNECT_TIMEOUT seconds
+    (an unreachable server then answers a quick 503 instead of hanging every worker).
+    """
+    options: dict = {"pool_pre_ping": True}
+    if url and url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": _env_int("DB_CONNECT_TIMEOUT", 5)}
+    return options
+
+
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     # None means "a SQLite file in the instance folder", filled in by create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(os.environ.get("DATABASE_URL"))
+    # /healthz: how long its `SELECT 1` may take (PostgreSQL statement_timeout, milliseconds).
+    HEALTH_DB_TIMEOUT_MS = _env_int("HEALTH_DB_TIMEOUT_MS", 2000)
+    # Retry-After (seconds) on the 503 answered while the database is unreachable.
+    DB_UNAVAILABLE_RETRY_AFTER = _env_int("DB_UNAVAILABLE_RETRY_AFTER", 15)
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -108,6 +126,7 @@ class ProductionConfig(Config):
             )
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(os.environ["DATABASE_URL"])
 
 
 CONFIGS = {

@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog.views import bp as catalog_bp
     from shop.certification.views import bp as certification_bp
     from shop.checkout.views import bp as checkout_bp
+    from shop.health import bp as health_bp
     from shop.i18n import bp as i18n_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         catalog_bp,
         certification_bp,
         checkout_bp,
+        health_bp,
         i18n_bp,
         orders_bp,
         payments_bp,

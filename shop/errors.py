@@ -1,13 +1,22 @@
-"""One error page for every HTTP error, in the visitor's language."""
+"""One error page for every HTTP error, in the visitor's language.
+
+An unreachable database is not a bug: it answers 503 with Retry-After (the friendly page, or
+JSON under /api/), rendered without touching the database, and the next request after the
+database is back simply works (the engine tests pooled connections before use).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from markupsafe import escape
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from shop.extensions import db
+from shop.extensions import db, login_manager
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -59,6 +68,52 @@ def render_error_page(code: int, title, message):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """True for a lost or refused database connection (or one of its causes), a timeout
+    waiting for a pooled connection, or an operational failure the server reports (a
+    cancelled statement, a deadlock victim): the kind of error worth a 503 and a retry."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, sa_exc.DBAPIError) and (
+            error.connection_invalidated
+            or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+        ):
+            return True
+        if isinstance(error, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def render_database_unavailable():
+    """The 503 for an unreachable database, built without any query.
+
+    The page is the usual error page, but as seen by an anonymous visitor with no cart count:
+    loading the signed-in user or counting the cart would need the database.
+    """
+    with contextlib.suppress(sa_exc.SQLAlchemyError):  # the connection is gone: the pool drops it
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()  # what flask_login.current_user reads
+    g.cart_count = ""  # shop.cart.services.cart_count() answers this without a query
+    retry_after = str(current_app.config.get("DB_UNAVAILABLE_RETRY_AFTER", 15))
+    error = ServiceUnavailable()
+    try:
+        response, code = render_error(error)
+    except Exception:  # the page itself needed something else: a bare page, never a trace
+        current_app.logger.exception("the 503 page could not be rendered")
+        title, message = _messages()[503]
+        response = current_app.response_class(
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            f"<p>{escape(message)}</p>",
+            mimetype="text/html",
+        )
+        code = 503
+    response = current_app.make_response((response, code))
+    response.headers["Retry-After"] = retry_after
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register(app: Flask) -> None:
     """Install render_error for HTTP errors and for any unexpected exception."""
 
@@ -68,6 +123,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        if is_database_unavailable(error):
+            app.logger.warning("database unavailable on %s: %s", request.path, error)
+            return render_database_unavailable()
         app.logger.exception("unhandled error on %s", request.path)
         db.session.rollback()
         return render_error(InternalServerError())

@@ -61,9 +61,20 @@ class TransitionRefused(Exception):
         self.message = message
 
 
+def awaits_payment(order: Order) -> bool:
+    """A bank transfer or card order not paid yet: its parcels must not leave."""
+    return order.payment_method != PaymentMethod.COD and order.payment_status != PaymentStatus.PAID
+
+
 def allowed_moves(sub_order: SubOrder, role: str) -> list[Move]:
     """The moves this role may make now (the buttons to show)."""
-    return [m for m in MOVES if m.source == sub_order.status and role in m.roles]
+    return [
+        m
+        for m in MOVES
+        if m.source == sub_order.status
+        and role in m.roles
+        and not (m.target == S.SHIPPED and awaits_payment(sub_order.order))
+    ]
 
 
 def find_move(source: OrderStatus, target: OrderStatus) -> Move | None:
@@ -93,6 +104,10 @@ def transition(
     if role not in move.roles:
         raise TransitionRefused(_l("You may not make this change to the shipment."))
     if target == S.SHIPPED:
+        if awaits_payment(sub_order.order):
+            raise TransitionRefused(
+                _l("The buyer has not paid yet: ship once the payment is confirmed.")
+            )
         if not carrier.strip() or not tracking_number.strip():
             raise TransitionRefused(_l("Give the carrier and the tracking number."))
         sub_order.carrier, sub_order.tracking_number = (

@@ -148,3 +148,24 @@ def test_a_cancelled_paid_shipment_is_flagged_for_refund(db, order):
     order.payment_method = PaymentMethod.CARD
     walk(order.sub_orders[1], S.CANCELLED)
     assert order.sub_orders[1].refund_status == "card_pending"
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD])
+def test_a_prepaid_order_is_not_shipped_before_it_is_paid(db, order, method):
+    """Transfer and card orders may be confirmed and packed while unpaid, not shipped."""
+    from shop.payments import services as payments
+
+    order.payment_method = method
+    sub = order.sub_orders[0]
+    walk(sub, S.CONFIRMED, S.PACKED)
+    assert S.SHIPPED not in {m.target for m in states.allowed_moves(sub, "producer")}
+    with pytest.raises(states.TransitionRefused) as refused:
+        walk(sub, S.SHIPPED)
+    with force_locale("en"):
+        assert "has not paid yet" in str(refused.value.message)
+    assert (sub.status, sub.carrier) == (S.PACKED, None)
+
+    assert payments.mark_paid(order, method)
+    assert S.SHIPPED in {m.target for m in states.allowed_moves(sub, "producer")}
+    walk(sub, S.SHIPPED)
+    assert sub.status == S.SHIPPED

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from shop import clock, geo
@@ -213,12 +214,34 @@ def order_number(order: Order) -> str:
     return f"OCOP-{year}-{order.id:06d}"
 
 
+ORDER_LINK_SALT = "order-link"
+
+
+def _order_link_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=ORDER_LINK_SALT)
+
+
+def order_link(order: Order) -> str:
+    """The order page's address for e-mails: its signed key opens the page on any device
+    (a guest reading the e-mail on a phone, not in the browser that placed the order)."""
+    key = _order_link_signer().dumps(order.number)
+    return external_url("checkout.order", number=order.number, key=key)
+
+
+def order_key_opens(number: str, key: str) -> bool:
+    """True if `key` is the signed key of order `number` from order_link()."""
+    try:
+        return _order_link_signer().loads(key) == number
+    except BadSignature:
+        return False
+
+
 def _queue_confirmation(order: Order) -> None:
     with force_locale("vi"):
         body = render_template(
             "checkout/email/confirmation.txt",
             order=order,
-            link=external_url("checkout.order", number=order.number),
+            link=order_link(order),
         )
         subject = str(_l("Order %(number)s received", number=order.number))
     queue_mail(order.email, subject, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -217,6 +217,12 @@ def may_see(order: Order) -> bool:
 def order(number: str):
     """The confirmation page: shipments, totals, and how to pay."""
     found = db.session.scalar(sa.select(Order).where(Order.number == number))
+    key = request.args.get("key")
+    if found is not None and key and services.order_key_opens(found.number, key):
+        # The link from an e-mail: this browser may follow the order from now on.
+        if found.number not in session.get(MY_ORDERS_KEY, []):
+            session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], found.number]
+        return redirect(url_for(".order", number=found.number))
     if found is None or not may_see(found):
         abort(404)
     return render_template(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from shop import clock, geo
 from shop.catalog.browse import Page
 from shop.catalog.models import Product
+from shop.checkout.services import order_link
 from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_local_time
@@ -31,7 +32,6 @@ from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.orders.states import STATUS_LABELS
 from shop.phones import display_mobile
-from shop.urls import external_url
 
 PAGE_SIZE = 20
 SALES_MONTHS = 12
@@ -260,7 +260,7 @@ def queue_shipment_mail(sub_order: SubOrder) -> None:
             template,
             order=order,
             sub=sub_order,
-            link=external_url("checkout.order", number=order.number),
+            link=order_link(order),
         )
         subject_text = subject(order.number)
     queue_mail(order.email, subject_text, body)

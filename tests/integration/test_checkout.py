@@ -209,6 +209,33 @@ def test_a_guest_checks_out_with_cash_on_delivery(app, db, client, csrf, submit,
     assert client.get("/cart").get_data(as_text=True).count('data-testid="cart-line"') == 0
 
 
+def test_the_confirmation_e_mail_opens_a_guests_order_on_another_device(
+    app, db, client, csrf, submit, shop_world
+):
+    """The order page belongs to the browser that placed it; the e-mail's signed link opens it
+    anywhere (the guest reads the e-mail on a phone). A changed or borrowed key opens nothing."""
+    add(client, csrf, shop_world["coffee"], 1)
+    _page, key, total = checkout(client, submit)
+    place(client, csrf, key, total)
+    order = db.session.scalar(sa.select(Order))
+    body = db.session.scalar(sa.select(OutboxMessage.body))
+    [link] = re.findall(r"https?://\S+/orders/" + order.number + r"\?key=\S+", body)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    phone = app.test_client()
+
+    assert phone.get(f"/orders/{order.number}").status_code == 404
+    assert phone.get(f"/orders/{order.number}?key=forged.{path[-6:]}").status_code == 404
+    from shop.checkout.services import order_link
+
+    borrowed = order_link(Order(number="OCOP-2026-000777")).split("key=")[1]  # another order's
+    assert phone.get(f"/orders/{order.number}?key={borrowed}").status_code == 404
+
+    opened = phone.get("/" + path)
+    assert opened.status_code == 302 and opened.headers["Location"] == f"/orders/{order.number}"
+    html = phone.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert order.number in html and 'data-testid="shipment"' in html
+
+
 def test_a_double_submit_makes_one_order(db, client, csrf, submit, shop_world):
     add(client, csrf, shop_world["coffee"], 1)
     _page, key, total = checkout(client, submit)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop import geo
 from shop.catalog.models import Product, ProductSet, Variant
-from shop.catalog.services import listable_products, with_card_data
+from shop.catalog.services import listable_ids, listable_products, with_card_data
 from shop.certification.models import Certificate
 from shop.certification.rules import STAR_RANGE
 from shop.extensions import db
@@ -167,9 +167,15 @@ def min_price() -> sa.ScalarSelect:
     )
 
 
-def filtered(filters: Filters) -> sa.Select:
-    """listable_products() narrowed by the filters (no ordering or paging)."""
-    query = listable_products()
+def filtered(filters: Filters, counting: bool = False) -> sa.Select:
+    """listable_products() narrowed by the filters (no ordering or paging).
+
+    With `counting`, only the ids are selected and, unless a filter reads the current
+    certificate (stars), the certificate is an EXISTS (`listable_ids()`): the same products.
+    """
+    query = listable_ids() if counting and not filters.stars else listable_products()
+    if counting:
+        query = query.with_only_columns(Product.id)
     if filters.product_set is not None:
         query = query.where(Product.product_set_code == filters.product_set)
     if filters.group is not None:
@@ -205,18 +211,23 @@ def _ordered(query: sa.Select, sort: str) -> sa.Select:
 
 def browse(filters: Filters) -> Page:
     """One page of listable products matching the filters: 4 queries whatever the page size."""
-    base = filtered(filters)
     total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
+        sa.select(sa.func.count()).select_from(filtered(filters, counting=True).subquery())
     )
-    query = _ordered(base, filters.sort).offset((filters.page - 1) * filters.per_page)
+    return Page(rows=shelf(filters), total=total or 0, filters=filters)
+
+
+def shelf(filters: Filters) -> list[tuple[Product, Certificate]]:
+    """The rows of one page without the total (home page shelves, "more from this producer"):
+    3 queries whatever the page size."""
+    query = _ordered(filtered(filters), filters.sort).offset((filters.page - 1) * filters.per_page)
     rows = db.session.execute(with_card_data(query.limit(filters.per_page))).unique().all()
-    return Page(rows=[(p, c) for p, c in rows], total=total or 0, filters=filters)
+    return [(p, c) for p, c in rows]
 
 
 def group_counts() -> dict[str, int]:
     """How many listable products each OCOP group has (for the home page)."""
-    listed = listable_products().subquery()
+    listed = listable_ids().add_columns(Product.product_set_code).subquery()
     product_set = sa.select(ProductSet.code, ProductSet.group_code).subquery()
     rows = db.session.execute(
         sa.select(product_set.c.group_code, sa.func.count())

@@ -56,6 +56,40 @@ def listable_products(day: dt.date | None = None) -> sa.Select[tuple[Product, Ce
     )
 
 
+def has_current_certificate(day: dt.date | None = None) -> sa.Exists:
+    """Correlated EXISTS: the product has a current certificate on `day`.
+
+    True exactly when `current_certificate_id(day)` finds one (the newest approved certificate
+    valid on `day` exists iff any approved certificate valid on `day` does), but it stops at
+    the first index entry instead of ordering the product's certificates: for counting.
+    """
+    day = day or clock.today()
+    return sa.exists().where(
+        Certificate.product_id == Product.id,
+        Certificate.status == CertificateStatus.APPROVED,
+        Certificate.expires_on >= day,
+    )
+
+
+def listable_ids(day: dt.date | None = None) -> sa.Select[tuple[int]]:
+    """The ids of `listable_products(day)`, by the same rule, without the certificate row.
+
+    For counts (a page's total, the home page's groups): 5–8× cheaper than counting
+    `listable_products()`, whose join evaluates the ordered "current certificate" subquery
+    for every product (measured in docs/benchmarks.md). Filters on the certificate's own
+    columns (stars) need `listable_products()`.
+    """
+    return (
+        sa.select(Product.id)
+        .join(Product.producer)
+        .where(
+            Product.status == ProductStatus.ACTIVE,
+            Producer.status == ProducerStatus.ACTIVE,
+            has_current_certificate(day),
+        )
+    )
+
+
 def get_listable(product_id: int, day: dt.date | None = None) -> tuple[Product, Certificate] | None:
     """The product and its current certificate, or None when it may not be shown or sold."""
     row = db.session.execute(listable_products(day).where(Product.id == product_id)).first()

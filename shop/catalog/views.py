@@ -43,12 +43,10 @@ HOME_SHELF = 8
 @bp.get("/")
 def home():
     """5-star picks, new arrivals and the six OCOP groups."""
-    five_stars = browse.browse(browse.Filters(stars=(5,), per_page=HOME_SHELF))
-    newest = browse.browse(browse.Filters(per_page=HOME_SHELF))
     return render_template(
         "catalog/home.html",
-        five_stars=five_stars.rows,
-        newest=newest.rows,
+        five_stars=browse.shelf(browse.Filters(stars=(5,), per_page=HOME_SHELF)),
+        newest=browse.shelf(browse.Filters(per_page=HOME_SHELF)),
         groups=_groups(),
         group_counts=browse.group_counts(),
     )
@@ -130,14 +128,14 @@ def product(slug: str):
     found = services.get_listable_by_slug(slug)
     if found:
         item, certificate = found
-        more = browse.browse(browse.Filters(producer=item.producer.slug, per_page=5))
+        more = browse.shelf(browse.Filters(producer=item.producer.slug, per_page=5))
         return render_template(
             "catalog/product.html",
             product=item,
             certificate=certificate,
             reason=None,
             verify_qr=verification_qr(certificate.number),
-            more=[(p, c) for p, c in more.rows if p.id != item.id][:4],
+            more=[(p, c) for p, c in more if p.id != item.id][:4],
         )
     item = db.session.scalar(sa.select(Product).where(Product.slug == slug))
     if item is None or not _owns(item):

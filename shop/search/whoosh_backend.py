@@ -32,6 +32,8 @@ from shop.search.base import (
 from shop.text import fold
 
 WRITE_TIMEOUT = 30.0
+FILTER_CACHE_SIZE = 64  # filter document sets kept per thread's searcher
+NOTHING = query.Term("key", "-")  # matches no document (keys are product ids)
 
 
 class FoldFilter(analysis.Filter):
@@ -95,6 +97,11 @@ def _fields(document: dict) -> dict:
         "created": int(document["created"].timestamp()),
         "valid_until": _day_number(document["valid_until"]),
     }
+
+
+def _validity(today: dt.date) -> query.Query:
+    """Documents whose certificate is still valid on `today`."""
+    return query.NumericRange("valid_until", _day_number(today), None)
 
 
 def _open_dir(path: Path) -> index.Index:
@@ -234,11 +241,31 @@ class WhooshBackend:
 
         Deciding on the words alone keeps facet counts and narrowed results in agreement.
         """
-        valid = query.NumericRange("valid_until", _day_number(q.today), None)
-        return (
-            len(searcher.search(text_query, limit=FEW_RESULTS, filter=valid, terms=False))
-            < FEW_RESULTS
-        )
+        valid = self._allowed(searcher, _validity(q.today))
+        # scored_length(), not len(): with a limit, len() makes Whoosh search again and count
+        # every match only to learn whether there were FEW_RESULTS.
+        hits = searcher.search(text_query, limit=FEW_RESULTS, filter=valid, terms=False)
+        return hits.scored_length() < FEW_RESULTS
+
+    def _allowed(self, searcher, filter_query: query.Query):
+        """The documents a filter lets through, kept with this thread's searcher.
+
+        Whoosh does not cache filters: each search would otherwise walk the postings of
+        `valid_until >= today` (every valid document) and of each facet term again. The sets
+        are dropped when the searcher is reopened (the index changed), and when more than
+        FILTER_CACHE_SIZE filters are kept. Whoosh reads an empty set as "no filter", so a
+        filter that allows nothing is kept as a query that matches nothing.
+        """
+        cache = self._local.__dict__.setdefault("filters", {})
+        if cache.get("searcher") is not searcher or len(cache) > FILTER_CACHE_SIZE:
+            cache.clear()
+            cache["searcher"] = searcher
+        key = repr(filter_query)
+        found = cache.get(key)
+        if found is None:
+            found = searcher._filter_to_comb(filter_query)
+            cache[key] = found = found if len(found) else NOTHING
+        return found
 
     def _run(self, searcher, q: SearchQuery, text_query) -> SearchResult:
         facets = {
@@ -249,7 +276,7 @@ class WhooshBackend:
             text_query,
             q.page,
             pagelen=q.per_page,
-            filter=self._filter(q),
+            filter=self._allowed(searcher, self._filter(q)),
             groupedby=facets,
             sortedby=self._sort(q.sort),
             terms=False,
@@ -303,9 +330,7 @@ class WhooshBackend:
 
     @staticmethod
     def _filter(q: SearchQuery) -> query.Query:
-        conditions: list[query.Query] = [
-            query.NumericRange("valid_until", _day_number(q.today), None)
-        ]
+        conditions: list[query.Query] = [_validity(q.today)]
         if q.stars:
             conditions.append(query.Or([query.Term("stars", s) for s in q.stars]))
         for field in ("product_set", "province"):
@@ -346,7 +371,8 @@ class WhooshBackend:
         if corrected == terms.folded:
             return None
         better = self._text_query(searcher, Terms(corrected, corrected), 0, require_all=False)
-        hits = searcher.search(better, limit=1, filter=self._filter(q), terms=False)
+        allowed = self._allowed(searcher, self._filter(q))
+        hits = searcher.search(better, limit=1, filter=allowed, terms=False)
         return " ".join(corrected) if hits.estimated_length() > found else None
 
     def suggest(self, text: str, today: dt.date, limit: int) -> list[Suggestion]:
@@ -355,7 +381,7 @@ class WhooshBackend:
             return []
         *complete, last = terms.folded
         searcher = self._searcher()
-        validity = query.NumericRange("valid_until", _day_number(today), None)
+        validity = self._allowed(searcher, _validity(today))
         found: list[Suggestion] = []
         seen: set[tuple[str, str]] = set()
         for field, kind, name_key, slug_key, share in (

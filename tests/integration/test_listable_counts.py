@@ -1,0 +1,95 @@
+"""The counting form of the listable rule (`listable_ids`) finds exactly `listable_products`.
+
+Page totals and the home page's group counts use it because it is several times cheaper
+(docs/benchmarks.md, "Whole shop"); these tests keep the two in step on every edge of the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from shop import clock
+from shop.catalog import browse
+from shop.catalog.services import listable_ids, listable_products
+from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
+from tests.factories import make_certificate, make_producer, make_product
+
+
+def _edge_cases(today: dt.date) -> set[str]:
+    """One product per edge of the rule; returns the slugs that must be listed."""
+    three_years_ago = dt.date(today.year - 3, today.month, today.day)
+    make_product(slug="plain", certificate={"stars": 5})
+    make_product(slug="expires-today", certificate={"decision_date": three_years_ago})
+    make_product(
+        slug="expired",
+        certificate={"decision_date": three_years_ago - dt.timedelta(days=1)},
+    )
+    make_product(slug="revoked", certificate={"status": CertificateStatus.REVOKED})
+    make_product(slug="pending", certificate={"status": CertificateStatus.PENDING})
+    make_product(slug="no-certificate", certificate=False)
+    make_product(slug="draft", status=ProductStatus.DRAFT)
+    make_product(slug="suspended", producer=make_producer(status=ProducerStatus.SUSPENDED))
+    renewed = make_product(slug="renewal-pending", certificate={"stars": 3})
+    make_certificate(
+        renewed, decision_date=today - dt.timedelta(days=2), status=CertificateStatus.PENDING
+    )
+    twice = make_product(slug="two-approved", certificate={"decision_date": three_years_ago})
+    make_certificate(twice, decision_date=today - dt.timedelta(days=30), stars=5)
+    return {"plain", "expires-today", "renewal-pending", "two-approved"}
+
+
+def _slugs(query: sa.Select, db) -> set[str]:
+    from shop.catalog.models import Product
+
+    ids = query.with_only_columns(Product.id).subquery()
+    return set(db.session.scalars(sa.select(Product.slug).where(Product.id.in_(sa.select(ids)))))
+
+
+def test_listable_ids_are_the_listable_products_on_every_edge(db, frozen_today):
+    today = clock.today()
+    expected = _edge_cases(today)
+    db.session.commit()
+    assert _slugs(listable_products(), db) == expected
+    assert _slugs(listable_ids(), db) == expected
+    later = today + dt.timedelta(days=1)  # "expires-today" drops out the next day, in both
+    frozen_today(later)
+    assert _slugs(listable_ids(later), db) == _slugs(listable_products(later), db)
+    assert "expires-today" not in _slugs(listable_ids(later), db)
+
+
+def test_page_totals_count_what_the_pages_show(db, frozen_today):
+    _edge_cases(clock.today())
+    for _ in range(5):
+        make_product(certificate={"stars": 5}, variants=[{"price": 90_000}])
+    db.session.commit()
+    for filters in (
+        browse.Filters(per_page=2),
+        browse.Filters(stars=(5,), per_page=2),  # a filter on the current certificate
+        browse.Filters(stars=(3,), per_page=2),  # the renewal awaiting review keeps its 3 stars
+        browse.Filters(price_max=100_000, per_page=2),
+    ):
+        first = browse.browse(filters)
+        shown = [row for page in range(1, first.pages + 1) for row in _page(filters, page)]
+        assert first.total == len(shown) == len({p.id for p, _c in shown}), filters
+        assert first.rows == browse.shelf(filters)
+
+
+def _page(filters: browse.Filters, page: int):
+    from dataclasses import replace
+
+    return browse.browse(replace(filters, page=page)).rows
+
+
+def test_group_counts_count_listable_products_only(db, frozen_today):
+    _edge_cases(clock.today())
+    make_product(slug="another-group", product_set_code=14)
+    db.session.commit()
+    rows = db.session.execute(listable_products()).all()
+    expected: dict[str, int] = {}
+    for product, _certificate in rows:
+        group = product.product_set.group_code
+        expected[group] = expected.get(group, 0) + 1
+    assert browse.group_counts() == expected
+    assert sum(expected.values()) == 5

@@ -25,6 +25,7 @@ from shop.payments import stripe_gateway
 
 bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
+bp.add_app_template_global(PAYMENT_LABELS, "payment_method_labels")
 
 
 @bp.app_template_global()

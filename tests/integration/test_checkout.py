@@ -310,7 +310,11 @@ def test_a_bank_transfer_order_shows_a_vietqr_code_and_staff_confirm_it(
     login(staff)
     from tests.conftest import csrf_from
 
-    token = csrf_from(client.get(f"/staff/orders/{number}").get_data(as_text=True))
+    staff_page = client.get(f"/staff/orders/{number}").get_data(as_text=True)
+    listing = client.get("/staff/orders").get_data(as_text=True)
+    for html in (staff_page, listing):  # the method in words, not its code
+        assert "Chuyển khoản ngân hàng" in html and "bank_transfer ·" not in html
+    token = csrf_from(staff_page)
     client.post(f"/staff/orders/{number}/confirm-transfer", data={"csrf_token": token})
     db.session.refresh(order)
     assert order.payment_status == PaymentStatus.PAID and order.hold_expires_at is None

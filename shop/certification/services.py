@@ -329,6 +329,7 @@ class Verification:
     certificate: Certificate
     state: str  # valid, expiring, expired, revoked
     days_left: int
+    on_sale: bool = False  # the product is listable today (its link on the page works)
 
     def as_json(self) -> dict:
         c = self.certificate
@@ -376,10 +377,25 @@ def verify(number: str) -> list[Verification]:
         .options(joinedload(Certificate.product), joinedload(Certificate.producer))
         .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
     )
-    return [_verification(c, today) for c in certificates]
+    found = list(certificates)
+    from shop.catalog.services import listable_products
+
+    product_ids = {c.product_id for c in found}
+    on_sale = (
+        set(
+            db.session.scalars(
+                listable_products(today)
+                .where(Product.id.in_(product_ids))
+                .with_only_columns(Product.id)
+            )
+        )
+        if product_ids
+        else set()
+    )
+    return [_verification(c, today, c.product_id in on_sale) for c in found]
 
 
-def _verification(certificate: Certificate, today: dt.date) -> Verification:
+def _verification(certificate: Certificate, today: dt.date, on_sale: bool = False) -> Verification:
     days_left = certificate.days_left(today)
     if certificate.status == CertificateStatus.REVOKED:
         state = "revoked"
@@ -389,7 +405,7 @@ def _verification(certificate: Certificate, today: dt.date) -> Verification:
         state = "expiring"
     else:
         state = "valid"
-    return Verification(certificate, state, days_left)
+    return Verification(certificate, state, days_left, on_sale)
 
 
 # --- expiry reminders -------------------------------------------------------------------------

@@ -105,3 +105,20 @@ def test_the_product_page_shows_a_qr_code_leading_to_verification(db, client, fr
 def test_a_very_long_number_is_not_found_rather_than_an_error(client):
     assert client.get("/verify/" + "9" * 200).status_code == 404
     assert client.get("/api/v1/certificates/" + "9" * 200).status_code == 404
+
+
+def test_the_page_links_to_the_product_only_while_the_shop_sells_it(db, english, frozen_today):
+    """A valid certificate of a suspended producer's product: genuine, but not on sale here."""
+    from shop.enums import ProducerStatus
+
+    product = make_product(certificate={"number": "OCOP-QN 2025/101"})
+    db.session.commit()
+    link = f'href="/p/{product.slug}"'
+    assert link in english.get("/verify/OCOP-QN2025/101").get_data(as_text=True)
+
+    product.producer.status = ProducerStatus.SUSPENDED
+    db.session.commit()
+
+    html = english.get("/verify/OCOP-QN2025/101").get_data(as_text=True)
+    assert 'data-status="valid"' in html and link not in html
+    assert english.get(f"/p/{product.slug}").status_code == 404

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import User
 from shop.cart import services as carts
@@ -28,6 +29,7 @@ def orders_of(user_id: int, page: int = 1) -> tuple[list[Order], bool]:
     rows = db.session.scalars(
         sa.select(Order)
         .where(Order.user_id == user_id)
+        .options(selectinload(Order.sub_orders))  # the amount due and progress of each
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .offset((max(page, 1) - 1) * ORDERS_PER_PAGE)
         .limit(ORDERS_PER_PAGE + 1)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from shop.cart import services as carts
 from shop.checkout.forms import PAYMENT_LABELS
 from shop.checkout.views import MY_ORDERS_KEY
+from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.orders import buyer_services, refunds, states
@@ -38,6 +39,15 @@ def is_order_buyer(order: Order) -> bool:
     if current_user.is_authenticated and current_user.id == order.user_id:
         return True
     return order.number in session.get(MY_ORDERS_KEY, [])
+
+
+@bp.app_template_global()
+def order_progress(order: Order) -> str:
+    """The order's status in words; "in progress" while its shipments are at different steps."""
+    live = {sub.status for sub in order.sub_orders if sub.status != OrderStatus.CANCELLED}
+    if len(live) > 1:
+        return _("in progress")
+    return str(states.STATUS_LABELS[order.status])
 
 
 @bp.app_template_global()

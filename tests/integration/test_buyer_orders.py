@@ -104,7 +104,7 @@ def stock(db, product) -> int:
 
 
 def test_my_orders_lists_the_buyers_orders_newest_first_with_total_status_and_payment(
-    db, world, signed_in, frozen_today
+    db, world, signed_in, frozen_today, count_queries
 ):
     import datetime as dt
 
@@ -126,6 +126,20 @@ def test_my_orders_lists_the_buyers_orders_newest_first_with_total_status_and_pa
     assert "Bank transfer (VietQR) · not paid yet" in html
     assert "Cash on delivery · not paid yet" in html
     assert ">confirmed<" in html and ">placed<" in html
+
+    # One shipment delivered, the other still placed: "in progress"; queries do not grow.
+    mixed = place_for(db, world["buyer"], (world["coffee"], 1), (world["honey"], 1))
+    walk(mixed.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    client = signed_in(world["buyer"])
+    with count_queries() as three_orders:
+        html = client.get("/account/orders").get_data(as_text=True)
+    assert 'data-testid="order-progress">in progress<' in html
+    for _ in range(3):
+        place_for(db, world["buyer"], (world["honey"], 1))
+    with count_queries() as six_orders:
+        client.get("/account/orders")
+    assert six_orders["n"] == three_orders["n"]
 
 
 def test_my_orders_asks_a_visitor_to_log_in(client):
@@ -328,6 +342,8 @@ def test_after_a_cancelled_shipment_the_order_asks_only_for_what_still_comes(
     assert (order.total, order.amount_due) == (460_000, 230_000)  # the sale's record is kept
     assert f'data-testid="cancelled-amount">−{format_vnd(230_000, "en")}' in html
     assert f'data-testid="amount-due">{format_vnd(230_000, "en")}' in html
+    listing = client.get("/account/orders").get_data(as_text=True)
+    assert f'data-testid="order-amount">{format_vnd(230_000, "en")}<' in listing
     if method == PaymentMethod.COD:
         assert f"Pay {format_vnd(230_000, 'en')} in cash" in html
         assert format_vnd(460_000, "en") + " in cash" not in html

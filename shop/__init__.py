@@ -188,8 +188,29 @@ def register_commands(app: Flask) -> None:
     register(app)
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def refuse_nul_bytes() -> None:
+    """No text column takes a NUL byte (PostgreSQL raises on one) and no page has a use for
+    it: a path holding one names nothing (404), a query or form field holding one is a 400.
+    The API names the offending parameter itself (api.views._refuse_nul)."""
+    from flask import abort, request
+
+    if "\x00" in request.path:
+        abort(404)
+    if request.path.startswith("/api/"):
+        return
+    values = [v for _, vs in request.args.lists() for v in vs]
+    if request.mimetype in FORM_TYPES:
+        values += [v for _, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers that make the browser refuse framing, sniffing and inline script."""
+    app.before_request(refuse_nul_bytes)
 
     @app.after_request
     def add_headers(response):

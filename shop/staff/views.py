@@ -213,7 +213,7 @@ def audit_log():
         query = query.where(AuditEntry.at >= clock.start_of_day_utc(since))
     if until:
         query = query.where(AuditEntry.at < clock.start_of_day_utc(until + dt.timedelta(days=1)))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)  # an SQL integer
     entries = db.session.scalars(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset((page - 1) * AUDIT_PAGE_SIZE)

@@ -105,7 +105,7 @@ def shop_world(app, db, frozen_today) -> World:
     from shop.cart.models import Cart, CartLine
     from shop.catalog.models import ProductImage
     from shop.certification.scans import store_scan
-    from shop.enums import CertificateStatus, Role
+    from shop.enums import CertificateStatus, PaymentMethod, Role
     from shop.reviews import services as reviews
     from tests import images
     from tests.scans import PDF
@@ -135,7 +135,7 @@ def shop_world(app, db, frozen_today) -> World:
     staff = make_user(Role.STAFF, full_name="Kiểm Duyệt", email="staff@example.vn")
     db.session.commit()
 
-    delivered = place_for(buyer, (coffee, 1), (tea, 1))
+    delivered = place_for(buyer, (coffee, 1), (tea, 1), method=PaymentMethod.COD)
     deliver(delivered.sub_orders[0])
     db.session.commit()
     reviewed_line, free_line = delivered.lines[0], delivered.lines[1]

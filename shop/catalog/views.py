@@ -48,7 +48,7 @@ def home():
         five_stars=browse.shelf(browse.Filters(stars=(5,), per_page=HOME_SHELF)),
         newest=browse.shelf(browse.Filters(per_page=HOME_SHELF)),
         groups=_groups(),
-        group_counts=browse.group_counts(),
+        group_counts=browse.cached_group_counts(),
     )
 
 

@@ -93,3 +93,23 @@ def test_group_counts_count_listable_products_only(db, frozen_today):
         expected[group] = expected.get(group, 0) + 1
     assert browse.group_counts() == expected
     assert sum(expected.values()) == 5
+
+
+def test_the_home_page_counts_are_kept_a_while_and_never_across_a_day(app, db, frozen_today):
+    app.config["GROUP_COUNTS_CACHE_SECONDS"] = 60
+    today = clock.today()
+    make_product(
+        product_set_code=14,
+        certificate={"decision_date": dt.date(today.year - 3, today.month, today.day)},
+    )
+    db.session.commit()
+    assert browse.cached_group_counts() == {"II": 1}
+    make_product(product_set_code=14)
+    db.session.commit()
+    assert browse.cached_group_counts() == {"II": 1}  # kept: a minute old is fine
+    frozen_today(today + dt.timedelta(days=1))
+    assert browse.cached_group_counts() == {"II": 1}  # a new day: counted again (one expired)
+    make_product(product_set_code=14)
+    db.session.commit()
+    app.config["GROUP_COUNTS_CACHE_SECONDS"] = 0
+    assert browse.cached_group_counts() == {"II": 2}

@@ -50,7 +50,7 @@ async def one_purchase(base_url: str, catalogue) -> str:
     """A new buyer, after everything: the restarted shop must take the order."""
     run = Run(base_url, catalogue, seconds=60, scarce_share=0, double_share=0)
     run.deadline = time.monotonic() + run.seconds
-    run.connector = aiohttp.TCPConnector(limit=4)
+    run.connector = aiohttp.TCPConnector(limit=4, keepalive_timeout=10)
     shopper = Shopper(run, random.Random(7))
     try:
         outcome = await shopper.buy()

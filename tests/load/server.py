@@ -64,6 +64,10 @@ class ShopServer:
             "5",
             "--backlog",
             "2048",
+            # idle keep-alive connections are closed by the client (10 s) before the server
+            # (30 s), so no request is ever sent on a connection the server is closing
+            "--keep-alive",
+            "30",
             "shop:create_app()",
         ]
 

@@ -17,7 +17,6 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
 
 from shop import clock, geo
 from shop.cart import services as carts
@@ -93,15 +92,15 @@ def place_order(
     try:
         order = _place(cart, delivery, method, idempotency_key, expected_total, user_id)
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same key committed meanwhile (a double click)
+    except Exception:
+        db.session.rollback()
+        # A double click: the other submit of this form may have committed meanwhile, and
+        # this one then hit the unique key, or found the stock taken or the cart emptied by
+        # it. Its order is the answer; any other failure stands.
         existing = find_order(idempotency_key)
         if existing is None:
             raise
         return existing
-    except Exception:
-        db.session.rollback()
-        raise
     return order
 
 

@@ -1,12 +1,10 @@
 """A double click that takes the last units: both submits must answer with the one order.
 
-Found by the load test. place_order() returns the existing order when the idempotency key
-is already there (at its start, or when its own insert hits the unique key), but a submit
-that read the cart before the first one committed and then waited for the variant lock
-finds the stock gone and raises OutOfStock before it ever reaches the insert: the buyer,
-whose browser shows the answer to the second click, is told the item sold out although
-the order was placed. The fix belongs in shop/checkout/services.py: after a refused
-attempt (rollback), look the key up again and return that order if it exists.
+Found by the load test: a submit that read the cart before the other submit of the same
+form committed, and then waited for the variant lock, found the stock gone and answered
+"sold out" (or, a moment later, "your cart is empty") although the order was placed. Now
+place_order() looks the form's key up again after any refused attempt and answers with
+that order.
 """
 
 from __future__ import annotations
@@ -39,11 +37,6 @@ def waiting_for_locks(db) -> int:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect in shop/checkout/services.place_order: a second submit of the same form "
-    "that waited for the stock lock answers OutOfStock instead of the order the first placed",
-)
 def test_two_submits_of_one_form_for_the_last_units_both_answer_the_order(app, db, frozen_today):
     product = make_product(variants=[{"price": 50_000, "stock": 1, "sku": "LAST-1"}])
     variant_id = product.variants[0].id

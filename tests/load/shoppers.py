@@ -69,7 +69,6 @@ class Tally:
     refusals: Counter = field(default_factory=Counter)  # why a checkout was refused
     add_refused: int = 0  # "only N left" when adding to the cart
     double_submits: int = 0  # the same form sent twice, both answers compared
-    split_double_submits: list[str] = field(default_factory=list)  # one order, one refusal
     in_flight: set[str] = field(default_factory=set)  # keys submitted, no answer (a kill)
     started: float = field(default_factory=time.monotonic)
     finished: float = 0.0
@@ -91,8 +90,7 @@ class Tally:
             f"p95 {self.percentile(0.95):.3f} s, max {self.percentile(1.0):.3f} s; "
             f"journeys {dict(self.journeys)}; {self.checkouts} orders submitted, "
             f"{len(set(self.orders.values()))} placed, refused {dict(self.refusals)}, "
-            f"{self.add_refused} adds refused, {self.double_submits} double submits "
-            f"({len(self.split_double_submits)} answered order + refusal); "
+            f"{self.add_refused} adds refused, {self.double_submits} double submits; "
             f"statuses {dict(sorted(self.statuses.items()))}; {self.disconnects} disconnects"
         )
 
@@ -247,10 +245,8 @@ class Shopper:
     async def submit(self, data: dict[str, str]) -> Answer:
         """POST the review form once, or twice at once (a double click) comparing answers.
 
-        Both answers of a double click must lead to the same order. One known exception
-        (tests/faults/test_double_submit.py): when the first submit takes the last units,
-        the second may be told they sold out; that is noted in `split_double_submits`, and
-        the answer that placed the order is the one returned, so the order is not lost.
+        Both answers of a double click must lead to the same order, even when the first
+        submit takes the last units (tests/faults/test_double_submit.py).
         """
         post = "POST", "/checkout/place"
         if self.rng.random() >= self.run.double_share:
@@ -266,13 +262,7 @@ class Shopper:
         self.run.tally.double_submits += 1
         first, second = sorted(answers, key=lambda a: not ORDER_PATH.match(a.location))
         if second.location != first.location:
-            if ORDER_PATH.match(first.location) and second.location in (
-                "/cart",
-                "/checkout/review",
-            ):
-                self.run.tally.split_double_submits.append(first.location)
-            else:
-                self.fail(f"double submit: {first.location!r} then {second.location!r}")
+            self.fail(f"double submit: {first.location!r} then {second.location!r}")
         return first
 
     async def place(self, key: str, total: str) -> str:

@@ -40,7 +40,6 @@ def report(tally, shoppers: int, orders_in_db: int) -> dict:
         "checkouts_refused": dict(tally.refusals),
         "adds_refused": tally.add_refused,
         "double_submits": tally.double_submits,
-        "double_submits_answered_order_and_refusal": len(tally.split_double_submits),
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
     }
     print("\nload:", json.dumps(figures, ensure_ascii=False))

@@ -78,6 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="seconds before each measure")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=10,
+        help="seconds after which wrk counts a request as an error",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the seeded data")
     parser.add_argument("--quick", action="store_true", help="smoke test: 2,000 products, 3 s")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the hello-world runs")
@@ -101,6 +107,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = max(0, min(args.warmup, 60))
     args.connections = max(1, min(args.connections, 64))
     args.workers = max(1, min(args.workers, 8))
+    args.timeout = max(1, min(args.timeout, 120))
     return args
 
 
@@ -364,6 +371,22 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def drain(self, path: str = "/robots.txt", limit: float = 180.0) -> float:
+        """Wait until requests queued by the previous run are served (a cheap page answers in
+        under 0.2 s), so that one endpoint's backlog is not timed as the next one's; seconds."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            asked = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"{self.url}{path}", timeout=limit) as answer:
+                    answer.read()
+            except OSError:
+                time.sleep(0.5)
+                continue
+            if time.monotonic() - asked < 0.2:
+                break
+        return time.monotonic() - started
+
     def worker_pids(self) -> list[int]:
         pid = self.process.pid
         try:
@@ -431,7 +454,7 @@ def run_wrk(server: Gunicorn, paths: list[str], args, folder: Path, seconds: int
         f"-c{args.connections}",
         f"-d{seconds}s",
         "--timeout",
-        "10s",
+        f"{args.timeout}s",
         "-s",
         str(ROOT / "bench" / "paths.lua"),
         server.url,
@@ -485,6 +508,7 @@ def run_client(server: Gunicorn, flow: str, plan_file: Path, args) -> dict:
 
 
 def measure_endpoint(server: Gunicorn, endpoint: str, the_plan: dict, plan_file: Path, args):
+    drained = server.drain()
     load = os.getloadavg()
     if endpoint in CLIENT_ENDPOINTS:
         result = run_client(server, endpoint, plan_file, args)
@@ -494,7 +518,7 @@ def measure_endpoint(server: Gunicorn, endpoint: str, the_plan: dict, plan_file:
         if args.warmup:
             run_wrk(server, paths, args, folder, args.warmup)
         result = run_wrk(server, paths, args, folder, args.duration)
-    result.update(endpoint=endpoint, load_before=load, rss_mb=server.rss_mb())
+    result.update(endpoint=endpoint, load_before=load, rss_mb=server.rss_mb(), drain_s=drained)
     return result
 
 
@@ -581,6 +605,9 @@ def print_table(title: str, rows: list[dict], ceiling_rps: float | None) -> None
         ratio = f"{row['requests_per_s'] / ceiling_rps:.3f}" if ceiling_rps else "—"
         flows = f"{row['flows_per_s']:.1f}" if "flows_per_s" in row else "—"
         rss = " / ".join(f"{mb:.0f}" for mb in row.get("rss_mb", [])) or "—"
+        if not row["requests"]:
+            print(f"| {row['endpoint']} | {row['tool']} | 0: no request finished | | | | | | | | |")
+            continue
         print(
             f"| {row['endpoint']} | {row['tool']} | {row['requests_per_s']:.1f} "
             f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "

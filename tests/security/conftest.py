@@ -99,7 +99,7 @@ def deliver(sub_order) -> None:
 
 
 @pytest.fixture
-def shop_world(app, db, frozen_today) -> World:
+def shop_world(app, db, frozen_today, fast_demo) -> World:
     from shop import media
     from shop.accounts.services import make_reset_token
     from shop.cart.models import Cart, CartLine

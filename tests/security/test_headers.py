@@ -166,7 +166,11 @@ def production_app(app, monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     production = create_app("production", INSTANCE_PATH=str(tmp_path / "production"))
     assert production.config["SESSION_COOKIE_SECURE"] is True
-    return production
+    yield production
+    with production.app_context():  # close its own pool (PostgreSQL connections)
+        from shop.extensions import db
+
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def assert_throttled(response) -> None:
 
 
 @pytest.fixture
-def limits(app):
+def limits(app, fast_demo):
     """Lower every limit to 3 per window, so that the fourth request is refused."""
     app.config.update(
         LOGIN_LIMIT_PER_IP="3 per 10 minutes",

@@ -57,6 +57,8 @@ def test_the_checker_itself():
 
 
 def _assert_refused(response, target):
+    if response.status_code == 400 and "\x00" in target:
+        return  # refused outright: no NUL byte reaches a view
     assert response.status_code in (302, 303), (target, response.status_code)
     location = response.headers["Location"]
     assert stays_on_site(location), (target, location)
@@ -64,7 +66,7 @@ def _assert_refused(response, target):
 
 
 @pytest.fixture
-def visitor(app, db):
+def visitor(app, db, fast_demo):
     user = make_user(email="an@example.vn")
     product = make_product()
     db.session.commit()

@@ -139,7 +139,7 @@ BENIGN_PDFS = {
 
 
 @pytest.fixture
-def seller(app, db, frozen_today):
+def seller(app, db, frozen_today, fast_demo):
     producer = make_producer()
     product = make_product(producer, certificate=False, name="Cà phê Robusta")
     db.session.commit()

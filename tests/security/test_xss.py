@@ -36,7 +36,7 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
-def hostile(app, db, frozen_today):
+def hostile(app, db, frozen_today, fast_demo):
     """A producer, product, buyer, order and review whose every text field is hostile."""
     owner_account = make_user(full_name=payload("Owner"))
     producer = make_producer(

@@ -677,6 +677,8 @@ def run_dataset(data: Dataset, args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped with SIGTERM: unwind, so the gunicorn it started (its own session) stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.count_queries:
         args.wrk = ensure_wrk(args.install_wrk)
     args.out.mkdir(parents=True, exist_ok=True)

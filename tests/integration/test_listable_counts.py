@@ -113,3 +113,31 @@ def test_the_home_page_counts_are_kept_a_while_and_never_across_a_day(app, db, f
     db.session.commit()
     app.config["GROUP_COUNTS_CACHE_SECONDS"] = 0
     assert browse.cached_group_counts() == {"II": 2}
+
+
+def test_price_sorted_pages_follow_the_cheapest_variant_and_skip_unlisted(db, frozen_today):
+    _edge_cases(clock.today())  # unlisted products at 150,000 VND must not take a place
+    prices = [90_000, 250_000, 40_000, 120_000, 40_000, 310_000]
+    for i, price in enumerate(prices):
+        make_product(
+            slug=f"priced-{i}",
+            certificate={"stars": 5 if i % 2 else 4},
+            variants=[{"price": price * 2}, {"price": price}],
+        )
+    db.session.commit()
+    listed = [(p, c) for p, c in db.session.execute(listable_products()).all()]
+
+    def expected(stars: tuple[int, ...], reverse: bool) -> list[str]:
+        rows = [(p, c) for p, c in listed if not stars or c.stars in stars]
+        newest = sorted(rows, key=lambda r: (r[0].created_at, r[0].id), reverse=True)
+        by_price = sorted(
+            newest, key=lambda r: min(v.price for v in r[0].variants), reverse=reverse
+        )
+        return [p.slug for p, _c in by_price]
+
+    for sort, stars in (("price_asc", ()), ("price_desc", ()), ("price_asc", (5,))):
+        filters = browse.Filters(sort=sort, stars=stars, per_page=3)
+        first = browse.browse(filters)
+        shown = [p.slug for page in range(1, first.pages + 1) for p, _c in _page(filters, page)]
+        assert shown == expected(stars, sort == "price_desc"), (sort, stars)
+        assert first.total == len(shown)

@@ -7,7 +7,7 @@ timeline and the buttons are template globals defined here.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -22,6 +22,7 @@ from shop.orders import buyer_services, refunds, states
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
+from shop.paging import page_arg
 from shop.payments import stripe_gateway
 
 bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
@@ -67,7 +68,7 @@ def _buyers_order(number: str) -> Order:
 @login_required
 def my_orders():
     """The signed-in buyer's orders, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     orders, has_more = buyer_services.orders_of(current_user.id, page)
     return render_template(
         "orders/buyer_orders.html",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
+from shop.paging import page_arg
 from shop.reviews import services
 from shop.reviews.forms import HideForm, ReplyForm, ReviewForm
 from shop.reviews.models import MAX_RATING, MAX_TEXT, MIN_RATING, Review
@@ -109,7 +110,7 @@ def hide():
 @bp.app_template_global()
 def product_reviews(product) -> services.ReviewPage:
     """The page of buyers' reviews the product page asks for (?reviews_page=)."""
-    page = request.args.get("reviews_page", 1, type=int) or 1
+    page = page_arg("reviews_page")
     return services.product_reviews(product.id, page)
 
 

@@ -25,8 +25,10 @@ from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.views import send_scan
 from shop.enums import ProducerStatus
+from shop.errors import render_error_page
 from shop.extensions import db
 from shop.forms_common import max_length, required
+from shop.paging import page_arg
 from shop.producers.models import Producer
 from shop.producers.services import display_tax_code
 from shop.text import fold
@@ -208,12 +210,17 @@ def audit_log():
         query = query.where(AuditEntry.subject_type == kind)
         if ident.isdigit():
             query = query.where(AuditEntry.subject_id == int(ident))
-    since, until = _parse_day(filters["since"]), _parse_day(filters["until"])
+    from shop.orders.producer_services import InvalidOrderFilter, parse_range
+
+    try:
+        since, until = parse_range(filters)
+    except InvalidOrderFilter as error:  # a typed date the browser's date box let through
+        return render_error_page(400, _l("Check the dates and filters"), error.message)
     if since:
         query = query.where(AuditEntry.at >= clock.start_of_day_utc(since))
     if until:
         query = query.where(AuditEntry.at < clock.start_of_day_utc(until + dt.timedelta(days=1)))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)  # an SQL integer
+    page = page_arg()
     entries = db.session.scalars(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset((page - 1) * AUDIT_PAGE_SIZE)
@@ -226,13 +233,6 @@ def audit_log():
         page=page,
         filters=filters,
     )
-
-
-def _parse_day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 @bp.get("/orders")

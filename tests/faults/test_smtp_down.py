@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from email import policy
 
 import pytest
@@ -21,14 +20,9 @@ from shop.mail import OutboxMessage
 from shop.orders.models import Order
 from tests.conftest import csrf_from
 from tests.factories import make_product
+from tests.load.server import free_port
 
 DAK_LAK = 66
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

@@ -235,6 +235,30 @@ def existing(data: Dataset) -> int:
             db.engine.dispose()
 
 
+def add_missing_indexes(data: Dataset) -> list[str]:
+    """--reuse on data seeded by an older version: create the models' indexes it lacks (what
+    a new migration would add), then refresh the planner's statistics; returns their names."""
+    from shop.extensions import db
+
+    app = shop_app(data)
+    created = []
+    with app.app_context():
+        existing = sa.inspect(db.engine)
+        tables = set(existing.get_table_names())
+        for table in db.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
+            have = {index["name"] for index in existing.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in have:
+                    index.create(db.engine)
+                    created.append(index.name)
+        if created:
+            search_bench.analyze(db.engine)
+        db.engine.dispose()
+    return created
+
+
 def plan(data: Dataset, args) -> dict:
     """The paths each endpoint's run picks from, the variants and the delivery address."""
     from shop import geo
@@ -639,8 +663,10 @@ def run_dataset(data: Dataset, args) -> dict:
     print(f"\n== {data.db}, {data.products} products", flush=True)
     found = existing(data) if args.reuse else 0
     if args.reuse and found == data.products:
-        timings = {"reused": True}
+        timings = {"reused": True, "indexes_added": add_missing_indexes(data)}
         print(f"  reusing {found} products in {data.folder.relative_to(ROOT)}", flush=True)
+        if timings["indexes_added"]:
+            print(f"  added the indexes the models have since: {timings['indexes_added']}")
     else:
         if args.reuse:
             print(f"  --reuse: found {found} products, not {data.products}: seeding afresh")

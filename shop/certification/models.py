@@ -30,6 +30,15 @@ class Certificate(db.Model):
         sa.CheckConstraint("expires_on > decision_date", name="expires_after_decision"),
         sa.UniqueConstraint("issuing_body_key", "number_key", name="uq_certificates_body_number"),
         sa.Index("ix_certificates_product_current", "product_id", "status", "expires_on"),
+        # The "current certificate" subquery (newest first) as an index-only scan that stops
+        # at the first valid row, instead of fetching and sorting (docs/benchmarks.md).
+        sa.Index(
+            "ix_certificates_product_newest",
+            "product_id",
+            "decision_date",
+            "id",
+            postgresql_include=["status", "expires_on"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,22 @@ class ProductSearch(db.Model):
         sa.Index("ix_product_search_document", "document", postgresql_using="gin"),
         sa.Index("ix_product_search_name_exact", "name_exact", postgresql_using="gin"),
         sa.Index("ix_product_search_valid_until", "valid_until"),
+        # Searches without words (filters only): the page walks this index newest first and
+        # stops after one page, the facet counts read it alone (docs/benchmarks.md).
+        sa.Index(
+            "ix_product_search_browse",
+            "created_at",
+            "product_id",
+            postgresql_include=[
+                "valid_until",
+                "stars",
+                "product_set",
+                "group_code",
+                "province",
+                "price_band",
+                "price_min",
+            ],
+        ),
     )
 
     product_id: Mapped[int] = mapped_column(

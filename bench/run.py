@@ -708,12 +708,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.count_queries:
         args.wrk = ensure_wrk(args.install_wrk)
     args.out.mkdir(parents=True, exist_ok=True)
+    measured = search_bench._git()  # the code the servers run (others may commit meanwhile)
     for db in args.db:
         for products in args.products:
             data = dataset(db, products, args)
             result = run_dataset(data, args)
             payload = {
-                "machine": machine(),
+                "machine": machine() | measured,
                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
                 **result,
             }

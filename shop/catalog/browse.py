@@ -229,7 +229,8 @@ def _base(filters: Filters, counting: bool, prices: sa.Subquery | None):
         prices = cheapest_prices()
     if prices is None:
         return query, min_price()
-    return query.join(prices, prices.c.product_id == Product.id), prices.c.price
+    # Outer: a listable product without variants has no price, like min_price() gives NULL.
+    return query.outerjoin(prices, prices.c.product_id == Product.id), prices.c.price
 
 
 NEWEST = (Product.created_at.desc(), Product.id.desc())
@@ -271,7 +272,8 @@ def _by_price(filters: Filters) -> list[tuple[Product, Certificate]]:
     certificate" subquery twice and `min_price()` once per listable product: 0.7–1.3 s
     at 100,000 products, against 0.15–0.2 s this way (docs/benchmarks.md)."""
     prices = cheapest_prices()
-    order = prices.c.price.asc() if filters.sort == "price_asc" else prices.c.price.desc()
+    price = prices.c.price.asc() if filters.sort == "price_asc" else prices.c.price.desc()
+    order = price.nulls_last()  # a product without variants has no price: after the others
     ids = db.session.scalars(
         filtered(filters, counting=True, prices=prices)
         .order_by(order, *NEWEST)

@@ -141,3 +141,18 @@ def test_price_sorted_pages_follow_the_cheapest_variant_and_skip_unlisted(db, fr
         shown = [p.slug for page in range(1, first.pages + 1) for p, _c in _page(filters, page)]
         assert shown == expected(stars, sort == "price_desc"), (sort, stars)
         assert first.total == len(shown)
+
+
+def test_a_listed_product_without_variants_comes_last_by_price_and_is_counted(db, frozen_today):
+    from shop.catalog.models import Variant
+
+    make_product(slug="cheap", variants=[{"price": 10_000}])
+    make_product(slug="dear", variants=[{"price": 900_000}])
+    bare = make_product(slug="no-variants")
+    db.session.execute(sa.delete(Variant).where(Variant.product_id == bare.id))
+    db.session.commit()
+    for sort, order in (("price_asc", ["cheap", "dear"]), ("price_desc", ["dear", "cheap"])):
+        page = browse.browse(browse.Filters(sort=sort))
+        assert [p.slug for p, _c in page.rows] == [*order, "no-variants"]
+        assert page.total == 3
+    assert browse.browse(browse.Filters(sort="price_asc", price_max=50_000)).total == 1

@@ -25,11 +25,18 @@ def engine_options(url: str | None) -> dict:
     Every pooled connection is tested before use (`pool_pre_ping`), so after a database
     restart or a network cut the shop reconnects by itself instead of failing on dead
     connections; on PostgreSQL a new connection gives up after DB_CONNECT_TIMEOUT seconds
-    (an unreachable server then answers a quick 503 instead of hanging every worker).
+    (an unreachable server then answers a quick 503 instead of hanging every worker), and
+    runs without JIT compilation.
     """
     options: dict = {"pool_pre_ping": True}
     if url and url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": _env_int("DB_CONNECT_TIMEOUT", 5)}
+        options["connect_args"] = {
+            "connect_timeout": _env_int("DB_CONNECT_TIMEOUT", 5),
+            # JIT compiling cost 230-310 ms on a price-sorted page at 100,000 products in the
+            # whole-shop benchmark (docs/benchmarks.md) and never paid back on these short
+            # queries: off for the shop's connections.
+            "options": "-c jit=off",
+        }
     return options
 
 

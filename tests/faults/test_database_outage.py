@@ -105,3 +105,13 @@ def test_the_shop_answers_503_while_postgres_is_unreachable_and_recovers_by_itse
         headers={"Accept": "application/json"},
     )
     assert added.status_code == 200 and added.get_json()["count"] == 1  # writes work too
+
+
+def test_the_shops_postgres_connections_run_without_jit(proxied_shop):
+    """engine_options turns PostgreSQL's JIT off (it cost more than it saved, see the docs)."""
+    import sqlalchemy as sa
+
+    shop, _proxy = proxied_shop
+    with shop.app_context():
+        assert _db.session.scalar(sa.text("SHOW jit")) == "off"
+        _db.session.remove()

@@ -30,6 +30,8 @@ CATEGORIES = (  # first match wins
     ("few check: count(*) LIMIT 3", re.compile(r"count\(\*\).*LIMIT", re.I | re.S)),
     ("better-spelling count", re.compile(r"count\(\*\).*FROM product_search", re.I | re.S)),
     ("page: ids ordered", re.compile(r"FROM product_search.*LIMIT", re.I | re.S)),
+    ("suggest: product names", re.compile(r"FROM search_suggestions", re.I)),
+    ("suggest: producer names", re.compile(r"FROM search_producer_suggestions", re.I)),
     ("typo: closest term", re.compile(r"levenshtein", re.I)),
     ("typo: known term", re.compile(r"FROM search_terms", re.I)),
     ("hydration: listable_products", re.compile(r"FROM products JOIN producers", re.I)),

@@ -21,6 +21,8 @@ PostgreSQL features
            with a narrow covering index so both page and counts are index-only scans.
   suggest  autocomplete from narrow tables (names and their own tsvector, no weights) with
            a btree on the name, instead of a weight-restricted prefix query on the wide rows.
+           Applied since (search_suggestions, migration 0003): the shop's backend now reads
+           the same kind of tables, so an A/B of this feature compares two equal designs.
 
 Whoosh features
   optimize a copy of the index merged into one segment (as a rebuild with one writer, or

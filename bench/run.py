@@ -236,8 +236,10 @@ def existing(data: Dataset) -> int:
 
 
 def add_missing_indexes(data: Dataset) -> list[str]:
-    """--reuse on data seeded by an older version: create the models' indexes it lacks (what
-    a new migration would add), then refresh the planner's statistics; returns their names."""
+    """--reuse on data seeded by an older version: create the models' tables and indexes it
+    lacks (what a new migration would add; on PostgreSQL, autocomplete's tables are filled
+    from product_search by migration 0003's own SQL), then refresh the planner's statistics;
+    returns their names."""
     from shop.extensions import db
 
     app = shop_app(data)
@@ -247,16 +249,35 @@ def add_missing_indexes(data: Dataset) -> list[str]:
         tables = set(existing.get_table_names())
         for table in db.metadata.sorted_tables:
             if table.name not in tables:
+                table.create(db.engine)
+                created.append(table.name)
+                created.extend(index.name for index in table.indexes)
                 continue
             have = {index["name"] for index in existing.get_indexes(table.name)}
             for index in table.indexes:
                 if index.name not in have:
                     index.create(db.engine)
                     created.append(index.name)
+        if "search_suggestions" in created and db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                for statement in _migration("0003_search_suggestions").POSTGRES_FILL_SQL:
+                    connection.execute(sa.text(statement))
         if created:
             search_bench.analyze(db.engine)
         db.engine.dispose()
     return created
+
+
+def _migration(name: str):
+    """A migration module of migrations/versions, loaded by its path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "migrations" / "versions" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def plan(data: Dataset, args) -> dict:
@@ -666,7 +687,7 @@ def run_dataset(data: Dataset, args) -> dict:
         timings = {"reused": True, "indexes_added": add_missing_indexes(data)}
         print(f"  reusing {found} products in {data.folder.relative_to(ROOT)}", flush=True)
         if timings["indexes_added"]:
-            print(f"  added the indexes the models have since: {timings['indexes_added']}")
+            print(f"  added what the models have since: {timings['indexes_added']}")
     else:
         if args.reuse:
             print(f"  --reuse: found {found} products, not {data.products}: seeding afresh")

@@ -146,10 +146,17 @@ def reindex(progress: Callable[[int, int], None] | None = None) -> int:
 
 
 def check() -> tuple[set[int], set[int]]:
-    """(ids missing from the index, ids in the index that should not be there)."""
+    """(ids missing from the index, ids in the index that should not be there).
+
+    A backend whose index spans several tables (PostgreSQL: the documents and autocomplete's
+    rows) counts a product indexed only when every part agrees (`indexed_ids`), and reports
+    as extra any id held anywhere (`held_ids`) that should not be.
+    """
+    engine = backend()
     expected = indexable_ids()
-    present = _with_rebuild(lambda: backend().indexed_ids())
-    return expected - present, present - expected
+    present = _with_rebuild(lambda: engine.indexed_ids())
+    held = engine.held_ids() if hasattr(engine, "held_ids") else present
+    return expected - present, held - expected
 
 
 __all__ = [

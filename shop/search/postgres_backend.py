@@ -5,6 +5,9 @@ Documents live in `product_search`, written in the same transaction as the catal
 `vietnamese_folded` text search configuration (unaccent, then simple), so "ca phe" matches
 "Cà phê" and đ folds to d; a second, unfolded vector ranks exact-diacritic matches first.
 Misspelt words are corrected against `search_terms` by edit distance (fuzzystrmatch).
+Autocomplete reads narrow copies of the names (`search_suggestions`, one row per product, and
+`search_producer_suggestions`, one per producer), written with `product_search` in the same
+transaction, rather than prefix queries on the wide documents.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ from shop.search.base import (
     Terms,
     price_band,
 )
-from shop.search.models import ProductSearch, SearchTerm
+from shop.search.models import (
+    ProductSearch,
+    SearchProducerSuggestion,
+    SearchSuggestion,
+    SearchTerm,
+)
 from shop.text import fold
 
 CONFIG = "vietnamese_folded"
@@ -78,6 +86,43 @@ _UPSERT = sa.text(
     """
 )
 
+_SUGGESTION_UPSERT = sa.text(
+    f"""
+    INSERT INTO search_suggestions (product_id, name, slug, words, valid_until)
+    VALUES (:id, CAST(:name AS text), :slug, to_tsvector('{CONFIG}', CAST(:name AS text)),
+        :valid_until)
+    ON CONFLICT (product_id) DO UPDATE SET
+        name = EXCLUDED.name, slug = EXCLUDED.slug, words = EXCLUDED.words,
+        valid_until = EXCLUDED.valid_until
+    """
+)
+
+# A producer's autocomplete row follows its indexed products: valid until the latest of them,
+# gone with the last. Concurrent writers of one producer's products take turns (an advisory
+# lock per slug, in slug order), so each recomputes from what the other committed.
+_PRODUCER_LOCK = sa.text(
+    "SELECT pg_advisory_xact_lock(hashtext('search_producer:' || slug))"
+    " FROM (SELECT DISTINCT slug FROM unnest(CAST(:slugs AS text[])) AS slug ORDER BY slug) AS s"
+)
+_PRODUCER_DROP = sa.text(
+    """
+    DELETE FROM search_producer_suggestions AS p
+    WHERE p.slug = ANY(CAST(:slugs AS text[]))
+      AND NOT EXISTS (SELECT 1 FROM product_search WHERE producer_slug = p.slug)
+    """
+)
+_PRODUCER_UPSERT = sa.text(
+    f"""
+    INSERT INTO search_producer_suggestions (slug, name, words, valid_until)
+    SELECT producer_slug, min(producer_name), to_tsvector('{CONFIG}', min(producer_name)),
+        max(valid_until)
+    FROM product_search WHERE producer_slug = ANY(CAST(:slugs AS text[]))
+    GROUP BY producer_slug
+    ON CONFLICT (slug) DO UPDATE SET
+        name = EXCLUDED.name, words = EXCLUDED.words, valid_until = EXCLUDED.valid_until
+    """
+)
+
 
 def install(connection) -> None:
     """Create the extensions and the text search configuration (idempotent)."""
@@ -112,13 +157,26 @@ class PostgresBackend:
         return True
 
     def clear(self) -> None:
+        db.session.execute(sa.delete(SearchSuggestion))
+        db.session.execute(sa.delete(SearchProducerSuggestion))
         db.session.execute(sa.delete(ProductSearch))
 
     def index(self, documents: list[dict]) -> None:
         if not documents:
             return
         session = _session()
+        ids = [d["id"] for d in documents]
+        producers = set(  # the producers they had, in case a product changed producer
+            session.scalars(
+                sa.select(ProductSearch.producer_slug).where(ProductSearch.product_id.in_(ids))
+            )
+        )
         session.execute(_UPSERT, [_params(d) for d in documents])
+        session.execute(
+            _SUGGESTION_UPSERT,
+            [{key: d[key] for key in ("id", "name", "slug", "valid_until")} for d in documents],
+        )
+        self._refresh_producers(producers | {d["producer_slug"] for d in documents})
         terms = sorted(
             {
                 t
@@ -133,13 +191,59 @@ class PostgresBackend:
             )
 
     def remove(self, product_ids: list[int]) -> None:
-        if product_ids:
-            _session().execute(
-                sa.delete(ProductSearch).where(ProductSearch.product_id.in_(product_ids))
-            )
+        if not product_ids:
+            return
+        session = _session()
+        session.execute(
+            sa.delete(SearchSuggestion).where(SearchSuggestion.product_id.in_(product_ids))
+        )
+        producers = session.scalars(
+            sa.delete(ProductSearch)
+            .where(ProductSearch.product_id.in_(product_ids))
+            .returning(ProductSearch.producer_slug)
+        ).all()
+        self._refresh_producers(set(producers))
+
+    def _refresh_producers(self, slugs: set[str]) -> None:
+        if not slugs:
+            return
+        session = _session()
+        wanted = {"slugs": sorted(slugs)}
+        session.execute(_PRODUCER_LOCK, wanted)
+        session.execute(_PRODUCER_DROP, wanted)
+        session.execute(_PRODUCER_UPSERT, wanted)
 
     def indexed_ids(self) -> set[int]:
-        return set(db.session.scalars(sa.select(ProductSearch.product_id)))
+        """Products whose document and autocomplete rows (their own, their producer's) agree.
+
+        A product missing from either table, or whose suggestion rows differ from its document
+        (name, slug, validity), is not counted, so `flask search check` reports it missing.
+        """
+        ps, own, producer = (
+            ProductSearch.__table__.c,
+            SearchSuggestion.__table__.c,
+            SearchProducerSuggestion.__table__.c,
+        )
+        return set(
+            db.session.scalars(
+                sa.select(ps.product_id)
+                .join(SearchSuggestion.__table__, own.product_id == ps.product_id)
+                .join(SearchProducerSuggestion.__table__, producer.slug == ps.producer_slug)
+                .where(
+                    own.name == ps.name,
+                    own.slug == ps.slug,
+                    own.valid_until == ps.valid_until,
+                    producer.name == ps.producer_name,
+                    producer.valid_until >= ps.valid_until,
+                )
+            )
+        )
+
+    def held_ids(self) -> set[int]:
+        """Every product id any of the tables holds (to report those that should not be)."""
+        return set(db.session.scalars(sa.select(ProductSearch.product_id))) | set(
+            db.session.scalars(sa.select(SearchSuggestion.product_id))
+        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -290,25 +394,16 @@ class PostgresBackend:
         words = _safe(Terms.parse(text).folded)
         if not words:
             return []
+        match = sa.func.to_tsquery(CONFIG, _tsquery(words, "&", prefix_last=True))
         found: list[Suggestion] = []
-        for weight, kind, name_col, slug_col, share in (
-            ("A", "product", ProductSearch.name, ProductSearch.slug, limit),
-            (
-                "B",
-                "producer",
-                ProductSearch.producer_name,
-                ProductSearch.producer_slug,
-                max(2, limit // 3),
-            ),
+        for table, kind, share in (
+            (SearchSuggestion.__table__, "product", limit),
+            (SearchProducerSuggestion.__table__, "producer", max(2, limit // 3)),
         ):
-            match = sa.func.to_tsquery(
-                CONFIG, _tsquery(words, "&", prefix_last=True, weight=weight)
-            )
             rows = db.session.execute(
-                sa.select(name_col, slug_col)
-                .where(ProductSearch.valid_until >= today, ProductSearch.document.op("@@")(match))
-                .distinct()
-                .order_by(name_col)
+                sa.select(table.c.name, table.c.slug)
+                .where(table.c.valid_until >= today, table.c.words.op("@@")(match))
+                .order_by(table.c.name, table.c.slug)
                 .limit(share)
             ).all()
             found.extend(Suggestion(kind, name, slug) for name, slug in rows)

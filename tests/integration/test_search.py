@@ -14,10 +14,11 @@ from shop import clock
 from shop.catalog.models import Product
 from shop.certification import services as certification
 from shop.demo import NEVER_LISTED_SLUGS, load_demo
-from shop.enums import ProducerStatus, Role
-from shop.search import SearchQuery, check, search_products, suggest
+from shop.enums import ProducerStatus, ProductStatus, Role
+from shop.search import SearchQuery, _with_rebuild, check, search_products, suggest
+from shop.search import backend as search_backend
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import make_product, make_user
+from tests.factories import make_producer, make_product, make_user
 
 BACKENDS = [
     "whoosh",
@@ -277,3 +278,108 @@ def test_a_stale_index_entry_is_neither_found_nor_suggested(backend, db, frozen_
     db.session.commit()
     assert names("kho ga") == []
     assert suggest("kho g") == []
+
+
+def _offered(text: str) -> set[tuple[str, str]]:
+    """What the backend itself offers, before the listable rule filters it (a missing Whoosh
+    index is built from the database first, as the shop's own reads do)."""
+    found = _with_rebuild(lambda: search_backend().suggest(text, clock.today(), 8))
+    return {(s.kind, s.name) for s in found}
+
+
+def test_autocomplete_follows_renames_expiry_and_removals_in_the_index_itself(
+    backend, db, frozen_today
+):
+    today = clock.today()
+    producer = make_producer(name="Làng gốm Phù Lãng", slug="lang-gom-phu-lang")
+    lasting = make_product(producer, name="Bình gốm men da lươn", slug="binh-gom")
+    make_product(
+        producer,
+        name="Bát gốm men rạn",
+        slug="bat-gom",
+        certificate={"decision_date": dt.date(today.year - 3, today.month, today.day)},
+    )
+    db.session.commit()
+    assert _offered("gom m") == {
+        ("product", "Bình gốm men da lươn"),
+        ("product", "Bát gốm men rạn"),
+    }
+    assert _offered("phu la") == {("producer", "Làng gốm Phù Lãng")}
+
+    lasting.name = "Chum sành men da lươn"
+    db.session.commit()
+    assert ("product", "Chum sành men da lươn") in _offered("chum s")
+    assert _offered("binh g") == set()
+
+    frozen_today(today + dt.timedelta(days=1))  # the bowl's certificate has run out
+    assert _offered("bat g") == set()
+    assert _offered("lang g") == {("producer", "Làng gốm Phù Lãng")}  # the jar keeps it
+
+    lasting.status = ProductStatus.HIDDEN  # its last valid product leaves the index
+    db.session.commit()
+    assert _offered("chum s") == set()
+    assert _offered("lang g") == set()
+    missing, extra = check()
+    assert missing == set() and extra == set()
+
+
+@pytest.fixture
+def postgres_backend(app):
+    """The PostgreSQL backend alone (its autocomplete tables), when the tests run on it."""
+    if not (TEST_DATABASE_URL or "").startswith("postgresql"):
+        pytest.skip("the postgres backend needs the tests to run on PostgreSQL")
+    app.config["SEARCH_BACKEND"] = "postgres"
+    app.extensions.pop("search_backend", None)
+
+
+@pytest.mark.postgres
+def test_postgres_autocomplete_rows_follow_their_producer(postgres_backend, db, frozen_today):
+    first = make_producer(name="HTX Chè Tân Cương", slug="che-tan-cuong")
+    second = make_producer(name="HTX Chè Thái Nguyên", slug="che-thai-nguyen")
+    product = make_product(first, name="Chè búp Tân Cương", slug="che-bup")
+    db.session.commit()
+    rows = lambda: db.session.execute(  # noqa: E731
+        sa.text("SELECT slug, name FROM search_producer_suggestions ORDER BY slug")
+    ).all()
+    assert rows() == [("che-tan-cuong", "HTX Chè Tân Cương")]
+    product.producer = second  # moved: the first producer's row goes with its last product
+    db.session.commit()
+    assert rows() == [("che-thai-nguyen", "HTX Chè Thái Nguyên")]
+    second.name = "HTX Chè Đặc sản Thái Nguyên"
+    db.session.commit()
+    assert rows() == [("che-thai-nguyen", "HTX Chè Đặc sản Thái Nguyên")]
+    assert [s.name for s in suggest("htx che dac")] == ["HTX Chè Đặc sản Thái Nguyên"]
+    product.status = ProductStatus.HIDDEN
+    db.session.commit()
+    assert rows() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "DELETE FROM search_suggestions",
+        "DELETE FROM search_producer_suggestions",
+        "UPDATE search_suggestions SET name = 'Tên cũ'",
+        "UPDATE search_producer_suggestions SET valid_until = DATE '2000-01-01'",
+    ],
+)
+def test_check_reports_autocomplete_rows_out_of_step(postgres_backend, db, frozen_today, damage):
+    product = make_product(name="Mắm tép Hà Tĩnh")
+    db.session.commit()
+    assert check() == (set(), set())
+    db.session.execute(sa.text(damage))
+    db.session.commit()
+    assert check() == ({product.id}, set())
+
+
+@pytest.mark.postgres
+def test_check_reports_an_autocomplete_row_of_a_product_not_indexed(
+    postgres_backend, db, frozen_today
+):
+    product = make_product(name="Mắm tép Hà Tĩnh")
+    db.session.commit()
+    db.session.execute(sa.text("DELETE FROM product_search"))
+    db.session.execute(sa.update(Product).where(Product.id == product.id).values(status="hidden"))
+    db.session.commit()
+    assert check() == (set(), {product.id})

@@ -383,3 +383,28 @@ def test_check_reports_an_autocomplete_row_of_a_product_not_indexed(
     db.session.execute(sa.update(Product).where(Product.id == product.id).values(status="hidden"))
     db.session.commit()
     assert check() == (set(), {product.id})
+
+
+def test_stale_producer_entries_are_not_suggested_but_listed_ones_are(backend, db, frozen_today):
+    from shop.producers.models import Producer
+
+    kept = make_producer(name="Hợp tác xã Nấm Linh Chi Đông Anh", slug="nam-dong-anh")
+    gone = make_producer(name="Hợp tác xã Nấm Rơm Đông Triều", slug="nam-dong-trieu")
+    make_product(kept, name="Nấm linh chi đỏ sấy khô", slug="linh-chi")
+    make_product(gone, name="Nấm rơm tươi Đông Triều", slug="nam-rom")
+    db.session.commit()
+    assert {(s.kind, s.name) for s in suggest("hop tac xa nam")} == {
+        ("producer", "Hợp tác xã Nấm Linh Chi Đông Anh"),
+        ("producer", "Hợp tác xã Nấm Rơm Đông Triều"),
+    }
+    # Suspended behind the index's back (no ORM event): neither it nor its product is offered.
+    db.session.execute(sa.update(Producer).where(Producer.id == gone.id).values(status="suspended"))
+    db.session.commit()
+    assert [(s.kind, s.name) for s in suggest("hop tac xa nam")] == [
+        ("producer", "Hợp tác xã Nấm Linh Chi Đông Anh")
+    ]
+    assert [s.name for s in suggest("nam r")] == []
+    assert {(s.kind, s.name) for s in suggest("nam l")} == {
+        ("product", "Nấm linh chi đỏ sấy khô"),
+        ("producer", "Hợp tác xã Nấm Linh Chi Đông Anh"),
+    }

@@ -60,3 +60,76 @@ def test_the_migration_installs_what_the_postgres_search_backend_needs():
     spec.loader.exec_module(module)
     normalise = lambda statements: [" ".join(s.split()) for s in statements]  # noqa: E731
     assert normalise(module.POSTGRES_SEARCH_SQL) == normalise(INSTALL_SQL)
+
+
+@pytest.mark.postgres
+def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
+    """On a deployed database, autocomplete's new tables hold what index() would write."""
+    import datetime as dt
+
+    from shop.catalog.services import sync_product_sets
+    from shop.search import reindex
+    from shop.search.documents import documents_for
+    from shop.search.postgres_backend import _UPSERT, _params
+    from tests.factories import make_producer, make_product
+
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"ocop_migrations_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        app = create_app(
+            "test",
+            SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
+            INSTANCE_PATH=str(tmp_path / "i"),
+        )
+        with app.app_context():
+            flask_migrate.upgrade(revision="0002_listing_indexes")
+            sync_product_sets()
+            cooperative = make_producer(name="HTX Trà Shan Tuyết Suối Giàng")
+            products = [
+                make_product(cooperative, name="Trà shan tuyết cổ thụ"),
+                make_product(
+                    cooperative,
+                    name="Trà shan tuyết búp",
+                    certificate={"decision_date": dt.date(2024, 1, 15)},
+                ),
+                make_product(name="Mật ong bạc hà Mèo Vạc"),
+            ]
+            db.session.commit()
+            # product_search as a deployment at 0002 holds it (written by the backend's SQL)
+            documents, _gone = documents_for({p.id for p in products})
+            db.session.execute(_UPSERT, [_params(d) for d in documents])
+            db.session.commit()
+
+            flask_migrate.upgrade()
+            migrated = _autocomplete_rows()
+            app.config["SEARCH_BACKEND"] = "postgres"
+            app.extensions.pop("search_backend", None)
+            reindex()
+            db.session.commit()
+            assert len(migrated[0]) == 3 and len(migrated[1]) == 2
+            assert migrated == _autocomplete_rows()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _autocomplete_rows() -> tuple[list, list]:
+    products = db.session.execute(
+        sa.text(
+            "SELECT product_id, name, slug, words::text, valid_until FROM search_suggestions"
+            " ORDER BY product_id"
+        )
+    ).all()
+    producers = db.session.execute(
+        sa.text(
+            "SELECT slug, name, words::text, valid_until FROM search_producer_suggestions"
+            " ORDER BY slug"
+        )
+    ).all()
+    return products, producers

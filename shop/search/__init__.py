@@ -131,6 +131,9 @@ def sync(product_ids: set[int], session=None) -> None:
     """Bring these products' index entries in line with the database."""
     documents, gone = documents_for(product_ids, session)
     engine = backend()
+    if hasattr(engine, "update"):  # PostgreSQL: both in one pass (see its update())
+        engine.update(documents, gone)
+        return
     engine.index(documents)
     engine.remove(gone)
 

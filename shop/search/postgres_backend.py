@@ -162,21 +162,43 @@ class PostgresBackend:
         db.session.execute(sa.delete(ProductSearch))
 
     def index(self, documents: list[dict]) -> None:
-        if not documents:
+        self.update(documents, [])
+
+    def remove(self, product_ids: list[int]) -> None:
+        self.update([], product_ids)
+
+    def update(self, documents: list[dict], gone: list[int]) -> None:
+        """Write these documents and drop the `gone` ids, then their producers' rows once
+        (one ordered round of producer locks per transaction's sync: no lock-order cycle)."""
+        if not documents and not gone:
             return
         session = _session()
         ids = [d["id"] for d in documents]
-        producers = set(  # the producers they had, in case a product changed producer
-            session.scalars(
-                sa.select(ProductSearch.producer_slug).where(ProductSearch.product_id.in_(ids))
+        producers: set[str] = set()
+        if ids:  # the producers they had, in case a product changed producer
+            producers.update(
+                session.scalars(
+                    sa.select(ProductSearch.producer_slug).where(ProductSearch.product_id.in_(ids))
+                )
             )
-        )
-        session.execute(_UPSERT, [_params(d) for d in documents])
-        session.execute(
-            _SUGGESTION_UPSERT,
-            [{key: d[key] for key in ("id", "name", "slug", "valid_until")} for d in documents],
-        )
-        self._refresh_producers(producers | {d["producer_slug"] for d in documents})
+            session.execute(_UPSERT, [_params(d) for d in documents])
+            session.execute(
+                _SUGGESTION_UPSERT,
+                [{key: d[key] for key in ("id", "name", "slug", "valid_until")} for d in documents],
+            )
+            producers.update(d["producer_slug"] for d in documents)
+        if gone:
+            session.execute(
+                sa.delete(SearchSuggestion).where(SearchSuggestion.product_id.in_(gone))
+            )
+            producers.update(
+                session.scalars(
+                    sa.delete(ProductSearch)
+                    .where(ProductSearch.product_id.in_(gone))
+                    .returning(ProductSearch.producer_slug)
+                )
+            )
+        self._refresh_producers(producers)
         terms = sorted(
             {
                 t
@@ -189,20 +211,6 @@ class PostgresBackend:
             session.execute(
                 insert(SearchTerm).on_conflict_do_nothing(), [{"term": t} for t in terms]
             )
-
-    def remove(self, product_ids: list[int]) -> None:
-        if not product_ids:
-            return
-        session = _session()
-        session.execute(
-            sa.delete(SearchSuggestion).where(SearchSuggestion.product_id.in_(product_ids))
-        )
-        producers = session.scalars(
-            sa.delete(ProductSearch)
-            .where(ProductSearch.product_id.in_(product_ids))
-            .returning(ProductSearch.producer_slug)
-        ).all()
-        self._refresh_producers(set(producers))
 
     def _refresh_producers(self, slugs: set[str]) -> None:
         if not slugs:

@@ -408,3 +408,56 @@ def test_stale_producer_entries_are_not_suggested_but_listed_ones_are(backend, d
         ("product", "Nấm linh chi đỏ sấy khô"),
         ("producer", "Hợp tác xã Nấm Linh Chi Đông Anh"),
     }
+
+
+@pytest.mark.postgres
+def test_concurrent_writes_of_one_producers_products_keep_its_latest_validity(
+    postgres_backend, app, db, frozen_today
+):
+    """A second writer waits for the first (advisory lock) and counts what it committed."""
+    import threading
+
+    from shop.search.documents import documents_for
+
+    producer = make_producer(name="HTX Cói Kim Sơn", slug="coi-kim-son")
+    first = make_product(producer, name="Chiếu cói Kim Sơn")
+    second = make_product(producer, name="Túi cói Kim Sơn")
+    db.session.commit()
+    documents, _gone = documents_for({first.id, second.id})
+    later = dt.date(2099, 12, 31)
+    by_id = {d["id"]: d for d in documents}
+    by_id[first.id] = {**by_id[first.id], "valid_until": later}
+
+    db.session.commit()
+    first_written = threading.Event()
+    release = threading.Event()
+    errors = []
+
+    def write(document, wait_for=None, then=None):
+        try:
+            with app.app_context():
+                if wait_for:
+                    wait_for.wait(10)
+                search_backend().update([document], [])
+                if then:
+                    then.set()
+                    release.wait(10)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    one = threading.Thread(target=write, args=(by_id[first.id], None, first_written))
+    two = threading.Thread(target=write, args=(by_id[second.id], first_written))
+    one.start()
+    two.start()
+    two.join(1.0)
+    assert two.is_alive()  # waiting for the first writer's lock
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert errors == []
+    db.session.expire_all()
+    validity = db.session.scalar(
+        sa.text("SELECT valid_until FROM search_producer_suggestions WHERE slug = 'coi-kim-son'")
+    )
+    assert validity == later

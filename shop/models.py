@@ -11,7 +11,12 @@ from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.producers.models import Producer
 from shop.reviews.models import Review
-from shop.search.models import ProductSearch, SearchTerm
+from shop.search.models import (
+    ProductSearch,
+    SearchProducerSuggestion,
+    SearchSuggestion,
+    SearchTerm,
+)
 
 __all__ = [
     "Address",
@@ -33,6 +38,8 @@ __all__ = [
     "ProductSearch",
     "ProductSet",
     "Review",
+    "SearchProducerSuggestion",
+    "SearchSuggestion",
     "SearchTerm",
     "User",
     "Variant",

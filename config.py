@@ -73,6 +73,8 @@ class Config:
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # How long a catalogue/API filter combination's "N products" is kept (0: count each time).
+    CATALOG_TOTALS_CACHE_SECONDS = _env_int("CATALOG_TOTALS_CACHE_SECONDS", 30)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
@@ -116,6 +118,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SERVER_NAME = None
+    # Tests change the catalogue between two requests of one app: count every time
+    # (tests/integration/test_listable_counts.py checks the kept totals themselves).
+    CATALOG_TOTALS_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

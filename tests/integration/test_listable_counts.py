@@ -7,6 +7,7 @@ Page totals and the home page's group counts use it because it is several times 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -156,3 +157,39 @@ def test_a_listed_product_without_variants_comes_last_by_price_and_is_counted(db
         assert [p.slug for p, _c in page.rows] == [*order, "no-variants"]
         assert page.total == 3
     assert browse.browse(browse.Filters(sort="price_asc", price_max=50_000)).total == 1
+
+
+def test_catalogue_totals_are_kept_per_filter_while_the_rows_stay_current(
+    app, db, frozen_today, count_queries
+):
+    """The "N products" count of a filter combination is kept (any page, any order) for
+    CATALOG_TOTALS_CACHE_SECONDS and never across a day; the rows are always read afresh."""
+    app.config["CATALOG_TOTALS_CACHE_SECONDS"] = 30
+    today = clock.today()
+    make_product(
+        slug="ends-today",
+        certificate={"stars": 4, "decision_date": dt.date(today.year - 3, today.month, today.day)},
+    )
+    make_product(slug="five-a", certificate={"stars": 5})
+    db.session.commit()
+    all_products, five_stars = browse.Filters(per_page=1), browse.Filters(stars=(5,))
+
+    assert browse.browse(all_products).total == 2
+    assert browse.browse(five_stars).total == 1
+    make_product(slug="five-b", certificate={"stars": 5})
+    db.session.commit()
+
+    with count_queries() as kept:
+        page = browse.browse(replace(all_products, page=2, sort="price_asc"))
+    assert page.total == 2  # kept: another page and order of the same filters
+    assert [p.slug for p, _c in browse.browse(five_stars).rows] == ["five-b", "five-a"]
+    assert browse.browse(five_stars).total == 1  # the rows are current, the count is kept
+    assert browse.browse(browse.Filters(stars=(4, 5))).total == 3  # another combination
+    with count_queries() as counted:
+        app.config["CATALOG_TOTALS_CACHE_SECONDS"] = 0
+        assert browse.browse(replace(all_products, page=2, sort="price_asc")).total == 3
+    assert kept["n"] == counted["n"] - 1  # keeping saves the count's statement
+
+    app.config["CATALOG_TOTALS_CACHE_SECONDS"] = 30
+    frozen_today(today + dt.timedelta(days=1))
+    assert browse.browse(all_products).total == 2  # a new day: counted again (one expired)

@@ -23,7 +23,6 @@ from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
 from shop.paging import page_arg
-from shop.payments import stripe_gateway
 
 bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
@@ -95,10 +94,7 @@ def cancel_shipment(number: str, sub_order_id: int):
         return redirect(url_for("checkout.order", number=number))
     refund_status, amount, producer = sub.refund_status, sub.total, sub.producer_name
     db.session.commit()
-    if refund_status == CARD_REFUND_PENDING:
-        refunds.process_card_refunds([sub_order_id])
-    else:
-        stripe_gateway.follow_cancellation(order)
+    refunds.settle_cancellation(sub, refund_status)
     flash(_("The shipment from %(producer)s is cancelled.", producer=producer), "success")
     _flash_refund(refund_status, amount)
     return redirect(url_for("checkout.order", number=number))

@@ -19,10 +19,8 @@ from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.orders import charts, refunds, states
 from shop.orders import producer_services as services
-from shop.orders.cancellation import CARD_REFUND_PENDING
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
-from shop.payments import stripe_gateway
 from shop.producers.views import producer_required
 
 ACTOR_LABELS = {
@@ -121,10 +119,7 @@ def producer_move(sub_order_id: int):
         db.session.commit()
         flash(str(MOVED[target]), "success")
         if target == OrderStatus.CANCELLED:
-            if refund_status == CARD_REFUND_PENDING:
-                refunds.process_card_refunds([sub_order_id])
-            else:
-                stripe_gateway.follow_cancellation(sub.order)
+            refunds.settle_cancellation(sub, refund_status)
     return redirect(url_for(".producer_order", sub_order_id=sub_order_id))
 
 

@@ -53,6 +53,18 @@ def idempotency_key(sub: SubOrder) -> str:
     return f"refund-{sub.id}-{sub.order.idempotency_key[:16]}"
 
 
+def settle_cancellation(sub: SubOrder, refund_status: str | None) -> None:
+    """What a committed cancellation sets off with Stripe: a card-paid shipment is refunded
+    now; an unpaid card order's PaymentIntent asks only for what is still due (or is
+    cancelled with the whole order). `refund_status` is the shipment's as it was committed."""
+    if refund_status == CARD_REFUND_PENDING:
+        process_card_refunds([sub.id])
+    else:
+        from shop.payments import stripe_gateway
+
+        stripe_gateway.follow_cancellation(sub.order)
+
+
 def process_card_refunds(sub_order_ids: Iterable[int] | None = None) -> tuple[int, int]:
     """Refund the pending card shipments (all, or those given); returns (refunded, failed)."""
     refunded = failed = 0

@@ -311,3 +311,18 @@ def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
     assert "Pay ₫330,000" in page
     with localstripe.client() as stripe_client:
         assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 330_000
+
+
+def test_a_producer_cancelling_a_card_paid_shipment_refunds_it_at_once(
+    db, world, card_order, localstripe, signed_in
+):
+    """The producer's cancel button settles with Stripe like the buyer's: no wait for the
+    `flask orders refunds` command."""
+    honey_shipment = card_order.sub_orders[1]
+    client = signed_in(world["honey"].producer.owner)
+
+    post(client, f"/producer/orders/{honey_shipment.id}/move", target="cancelled")
+
+    (refund,) = stripe_refunds(localstripe, intent_of(card_order))
+    assert (refund.amount, refund.status) == (600_000, "succeeded")
+    assert fresh(db, honey_shipment).refund_status == "refunded"

@@ -6,6 +6,7 @@ template globals defined here, `product_reviews(product)` and `order_reviews(ord
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -28,6 +29,20 @@ def _first_error(form) -> str:
     return next(str(error) for errors in form.errors.values() for error in errors)
 
 
+def _carry_out(action: Callable[[], object], back: str, done: str):
+    """Run a review service call in the request's transaction: commit and say `done`, or
+    roll back and say why not; either way back to `back`."""
+    try:
+        action()
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(back)
+
+
 @bp.post("/orders/<number>/lines/<int:line_id>/review")
 @login_required
 def post(number: str, line_id: int):
@@ -41,15 +56,11 @@ def post(number: str, line_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
         return redirect(back)
-    try:
-        services.post_review(line, current_user, form.rating.data, form.comment.data)
-    except services.ReviewError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Thank you: your review is on the product page."), "success")
-    return redirect(back)
+    return _carry_out(
+        lambda: services.post_review(line, current_user, form.rating.data, form.comment.data),
+        back,
+        _("Thank you: your review is on the product page."),
+    )
 
 
 @bp.post("/reviews/<int:review_id>/reply")
@@ -65,15 +76,11 @@ def reply(review_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
         return redirect(back)
-    try:
-        services.reply(review, current_user, form.text.data)
-    except services.ReviewError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Your reply is published under the review."), "success")
-    return redirect(back)
+    return _carry_out(
+        lambda: services.reply(review, current_user, form.text.data),
+        back,
+        _("Your reply is published under the review."),
+    )
 
 
 @bp.get("/staff/reviews")
@@ -96,15 +103,11 @@ def hide():
     review = db.session.get(Review, form.review_id.data)
     if review is None:
         abort(404)
-    try:
-        services.hide(review, current_user, form.reason.data)
-    except services.ReviewError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for(".moderation"))
-    db.session.commit()
-    flash(_("The review is hidden and no longer counts in the product's rating."), "success")
-    return redirect(url_for(".moderation"))
+    return _carry_out(
+        lambda: services.hide(review, current_user, form.reason.data),
+        url_for(".moderation"),
+        _("The review is hidden and no longer counts in the product's rating."),
+    )
 
 
 @bp.app_template_global()

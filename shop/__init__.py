@@ -66,7 +66,7 @@ def check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Attach each extension instance to this application."""
-    from shop import mail, models  # noqa: F401  (models registers every table)
+    from shop import mail, models, transaction  # noqa: F401  (models registers every table)
     from shop.i18n import select_locale
     from shop.search import hooks as search_hooks
 
@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     mail.register_session_hooks()
     search_hooks.register_session_hooks()
+    transaction.register_session_hooks()
 
     from shop.i18n import lazy_login_message
 

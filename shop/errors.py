@@ -19,6 +19,20 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from shop.extensions import db, login_manager
 
 
+class Refused(Exception):
+    """A use case that cannot be done: `message` is for the person (already translated, or
+    lazily), `field` names the form field it belongs to, if any.
+
+    Services raise it (or a subclass naming the case) instead of returning error codes;
+    views show it on the field or above the form, and nothing has been written.
+    """
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (

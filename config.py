@@ -75,6 +75,8 @@ class Config:
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     # How long a catalogue/API filter combination's "N products" is kept (0: count each time).
     CATALOG_TOTALS_CACHE_SECONDS = _env_int("CATALOG_TOTALS_CACHE_SECONDS", 30)
+    # How passwords are hashed (werkzeug methods); the test config makes it cheap.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
@@ -121,6 +123,9 @@ class TestConfig(Config):
     # Tests change the catalogue between two requests of one app: count every time
     # (tests/integration/test_listable_counts.py checks the kept totals themselves).
     CATALOG_TOTALS_CACHE_SECONDS = 0
+    # Hashing is deliberately slow in production (scrypt); tests hash thousands of passwords
+    # (the access sweep signs in once per route), so they use a cheap salted hash.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -217,23 +217,15 @@ def count_queries(app):
 
 @pytest.fixture
 def fast_demo(monkeypatch):
-    """Make the demo loader quick: one tiny picture per product and a cheap password hash.
-
-    The full load, pictures and real password hashing included, is tested in test_demo.py.
-    """
+    """Make the demo loader quick: one tiny picture per product (the test config already
+    hashes passwords cheaply). The full load, pictures and scrypt included, is tested in
+    test_demo.py."""
     import io
 
     from PIL import Image
-    from werkzeug.security import generate_password_hash
 
     from shop import demo
-    from shop.accounts.models import User
 
     buffer = io.BytesIO()
     Image.new("RGB", (12, 9), (200, 150, 90)).save(buffer, "PNG")
     monkeypatch.setattr(demo, "_pictures", lambda row: [(buffer.getvalue(), row.name)])
-
-    def cheap_hash(user, password: str) -> None:
-        user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
-
-    monkeypatch.setattr(User, "set_password", cheap_hash)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -44,8 +45,9 @@ class User(UserMixin, db.Model):
         return normalize_email(value)
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash (scrypt), never the password."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash (scrypt; PASSWORD_HASH_METHOD), never the password."""
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""

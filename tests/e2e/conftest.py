@@ -206,13 +206,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
 
     The products' pictures are really drawn and stored (the screenshots should look like the
     shop), but only the first of each (the demo adds a line-up of the packs to products with
-    several); password hashing is made cheap, as tests/conftest.py's `fast_demo` does. The
+    several); passwords are hashed cheaply, as everywhere in the test config. The
     media folder is shared by every test's app: they only read it.
     """
-    from werkzeug.security import generate_password_hash
-
     from shop import demo
-    from shop.accounts.models import User
 
     folder = tmp_path_factory.mktemp("demo-template")
     template = DemoTemplate(database=folder / "demo.db", media=folder / "media")
@@ -225,11 +222,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
 
     demo_pictures = demo._pictures
 
-    def cheap_hash(user: User, password: str) -> None:
-        user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
-
     with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(User, "set_password", cheap_hash)
         patch.setattr(demo, "_pictures", lambda row: demo_pictures(row)[:1])
         db.create_all()
         demo.load_demo()

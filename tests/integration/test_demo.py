@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 from stdnum.vn import mst
-from werkzeug.security import generate_password_hash
 
 from shop import clock, demo, geo
 from shop.accounts.models import User
@@ -43,18 +42,11 @@ def listed_slugs(db) -> set[str]:
 
 @pytest.fixture
 def fast_pictures(monkeypatch):
-    """Skip the slow parts (drawing, scrypt): one tiny picture per product, a cheap hash.
-
-    The full load, pictures and real password hashing included, is tested once below.
-    """
+    """Skip the slow part (drawing): one tiny picture per product (the test config hashes
+    passwords cheaply). The full load, pictures and scrypt included, is tested once below."""
     buffer = io.BytesIO()
     Image.new("RGB", (12, 9), (200, 150, 90)).save(buffer, "PNG")
     monkeypatch.setattr(demo, "_pictures", lambda row: [(buffer.getvalue(), row.name)])
-
-    def cheap_hash(user: User, password: str) -> None:
-        user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
-
-    monkeypatch.setattr(User, "set_password", cheap_hash)
 
 
 @pytest.fixture
@@ -66,6 +58,7 @@ def loaded(db, fast_pictures, frozen_today):
 
 
 def test_loading_twice_creates_nothing_new_and_stores_the_pictures(app, db, frozen_today):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"  # as in production
     created = load_demo()
     db.session.commit()
     first = counts(db)

@@ -52,7 +52,7 @@ def released_tree(commit: str, into: Path) -> Path:
 
 
 def test_released_migrations_are_never_edited():
-    for revision, commit in releases():
+    for _revision, commit in releases():
         listed = git("ls-tree", "--name-only", commit, "migrations/versions/").decode().split()
         assert listed, f"release {commit} has no migrations"
         for path in listed:

@@ -35,7 +35,7 @@ bp = Blueprint("accounts", __name__)
 def _email_and_address_key() -> str:
     """One counter per (e-mail, client address): a buyer's own attempts never share it with a
     stranger's."""
-    email = normalize_email(request.form.get("email", ""))
+    email = normalize_email(request.form.get("email", ""))[:254]  # as long as an address gets
     return f"login:{email}|{get_remote_address()}"
 
 

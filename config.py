@@ -64,11 +64,20 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # How many reverse proxies in front of the app append to X-Forwarded-For / set
+    # X-Forwarded-Proto (0: none, the client is the socket's peer). Rate limits count per
+    # client address: behind a proxy without this, every visitor would share the proxy's.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
+
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Log-in attempts are counted per client address and per e-mail from that address, never
+    # per e-mail alone (which would let anyone lock a buyer out of their account).
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
-    LOGIN_LIMIT_PER_EMAIL = os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 10 minutes")
+    LOGIN_LIMIT_PER_EMAIL_AND_IP = os.environ.get(
+        "LOGIN_LIMIT_PER_EMAIL_AND_IP", "5 per 10 minutes"
+    )
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 

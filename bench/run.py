@@ -466,7 +466,7 @@ def shop_env(data: Dataset) -> dict:
         INSTANCE_PATH=str(data.folder),
         SEARCH_BACKEND=data.backend,
         LOGIN_LIMIT_PER_IP=HIGH_LIMIT,
-        LOGIN_LIMIT_PER_EMAIL=HIGH_LIMIT,
+        LOGIN_LIMIT_PER_EMAIL_AND_IP=HIGH_LIMIT,
         REGISTER_LIMIT_PER_IP=HIGH_LIMIT,
         RESET_LIMIT_PER_IP=HIGH_LIMIT,
         PYTHONPATH=str(ROOT),

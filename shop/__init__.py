@@ -32,6 +32,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'shop.db'}"
 
     check_settings(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -64,6 +65,16 @@ def check_settings(app: Flask) -> None:
         ) from None
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client's address and scheme from their
+    X-Forwarded-For / X-Forwarded-Proto headers (and never trust more hops than that)."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register_extensions(app: Flask) -> None:
     """Attach each extension instance to this application."""
     from shop import mail, models, transaction  # noqa: F401  (models registers every table)
@@ -92,11 +103,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.login_message = lazy_login_message()
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from shop.accounts.models import User
+    from shop.accounts import sessions
 
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(sessions.load_user)
+    sessions.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -133,6 +133,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
+        if error.response is not None:  # the page was built already (the log-in page's 429)
+            return error.response
         return render_error(error)
 
     @app.errorhandler(Exception)

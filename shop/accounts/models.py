@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -17,6 +18,18 @@ from shop.extensions import db
 
 if TYPE_CHECKING:
     from shop.producers.models import Producer
+
+
+def hash_password(password: str) -> str:
+    """A salted hash of the password, the only form in which it is stored: scrypt, or the
+    PASSWORD_HASH_METHOD setting (the test config makes it cheap)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    return generate_password_hash(password, method)
+
+
+def new_session_token() -> str:
+    """A fresh, unguessable session token (256 bits)."""
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -37,6 +50,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     preferred_language: Mapped[str] = mapped_column(sa.String(5), default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    # What the session cookie and the remember-me cookie hold instead of the id (Flask-Login's
+    # alternative id): replacing it ends every log-in of the account at its next request.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
 
     producer: Mapped[Producer | None] = relationship(back_populates="owner")
 
@@ -45,13 +63,16 @@ class User(UserMixin, db.Model):
         return normalize_email(value)
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash (scrypt; PASSWORD_HASH_METHOD), never the password."""
-        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method)
+        """Store a salted hash (scrypt), never the password."""
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login stores in the session and the remember-me cookie."""
+        return self.session_token
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

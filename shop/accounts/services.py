@@ -1,7 +1,11 @@
-"""Account logic with plain arguments: registration, log-in, passwords, reset tokens.
+"""Account logic with plain arguments: registration, log-in, passwords, reset tokens, sessions.
 
-Functions add to the session but never commit; the caller (a view or command) owns the
-transaction.
+`create_user` adds to the session without committing (producer sign-up and the `users`
+command build more around it); every use case a page calls (`register_customer`,
+`change_password`, `request_password_reset`, `reset_password`, `end_all_sessions`) owns its
+transaction and commits. A password is replaced by one conditional UPDATE that also replaces
+the account's session token, so two racing requests (two uses of one reset link) cannot both
+win, and every other log-in of the account ends.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from shop.accounts.models import User, normalize_email
+from shop.accounts.models import User, hash_password, new_session_token, normalize_email
 from shop.enums import Role
+from shop.errors import Refused
 from shop.extensions import db
 from shop.mail import queue_mail
 
@@ -20,13 +25,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """A refused account action; `message` is shown to the person, `field` marks the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def find_by_email(email: str) -> User | None:
@@ -60,6 +60,25 @@ def create_user(
     return user
 
 
+def register_customer(
+    *, email: str, password: str, full_name: str, phone: str | None, preferred_language: str
+) -> User:
+    """Open a customer account (the visitor then logs in on it)."""
+    try:
+        user = create_user(
+            email=email,
+            password=password,
+            full_name=full_name,
+            phone=phone,
+            preferred_language=preferred_language,
+        )
+    except AccountError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return user
+
+
 def check_password_rules(password: str) -> None:
     """Raise AccountError unless the password has 8 to 128 characters."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
@@ -75,11 +94,38 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one; every log-in of the account ends
+    (the caller keeps its own browser logged in with `sessions.renew`)."""
     if not user.check_password(current):
         raise AccountError(_l("The current password is not correct."), field="current_password")
-    check_password_rules(new)
-    user.set_password(new)
+    _replace_password(user, new, _l("Your password was changed a moment ago. Please log in again."))
+
+
+def end_all_sessions(user: User) -> None:
+    """Log the account out everywhere: every session and remember-me cookie stops working."""
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(session_token=new_session_token())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _replace_password(user: User, new_password: str, lost_race_message) -> None:
+    """Set the new password and a new session token, only if the password is still the one
+    this request checked (a concurrent change or reset wins, and this one is refused)."""
+    check_password_rules(new_password)
+    replaced = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(password_hash=hash_password(new_password), session_token=new_session_token())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if replaced != 1:
+        db.session.rollback()
+        raise AccountError(lost_race_message)
+    db.session.commit()
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -112,15 +158,15 @@ def request_password_reset(email: str) -> None:
     link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
     body = render_template("accounts/email/reset_password.txt", user=user, link=link)
     queue_mail(user.email, str(_l("Reset your password")), body)
+    db.session.commit()
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set a new password through a reset token; raises AccountError if the token is bad."""
+    """Set a new password through a reset token (once); every log-in of the account ends.
+    Raises AccountError if the token is bad, expired or already used."""
+    used = _l("This reset link is invalid or has expired. Please ask for a new one.")
     user = user_for_reset_token(token)
     if user is None:
-        raise AccountError(
-            _l("This reset link is invalid or has expired. Please ask for a new one.")
-        )
-    check_password_rules(new_password)
-    user.set_password(new_password)
+        raise AccountError(used)
+    _replace_password(user, new_password, used)
     return user

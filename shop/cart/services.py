@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from shop.accounts import sessions
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, Variant
 from shop.catalog.services import listable_products, unlisted_reason
@@ -22,7 +23,7 @@ from shop.certification.models import Certificate
 from shop.extensions import db
 from shop.producers.models import Producer
 
-SESSION_KEY = "cart_token"
+SESSION_KEY = sessions.GUEST_CART_KEY
 MAX_QUANTITY = 99
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shop import geo
+from shop.accounts import sessions
 from shop.cart import services as carts
 from shop.checkout import services
 from shop.checkout.forms import PAYMENT_LABELS, DeliveryForm, PlaceOrderForm
@@ -21,8 +22,8 @@ from shop.payments import instructions
 from shop.phones import normalize_mobile
 
 bp = Blueprint("checkout", __name__)
-DETAILS_KEY = "checkout_details"
-MY_ORDERS_KEY = "my_orders"
+DETAILS_KEY = sessions.CHECKOUT_KEY
+MY_ORDERS_KEY = sessions.ORDERS_KEY
 
 
 def _cart_or_redirect():

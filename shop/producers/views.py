@@ -6,9 +6,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from shop import geo
+from shop.accounts import sessions
 from shop.accounts.views import attach_error
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
@@ -65,7 +66,7 @@ def signup():
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(producer.owner)
+            sessions.start(producer.owner)
             flash(
                 _("Your producer account is ready. Add a product and submit its OCOP certificate."),
                 "success",

@@ -204,7 +204,9 @@ def test_a_tampered_reset_token_is_refused(db, client):
     assert response.status_code == 302 and response.headers["Location"] == "/reset"
 
 
-def test_log_in_attempts_are_throttled_per_e_mail_with_a_friendly_page(app, db, english, submit):
+def test_log_in_attempts_are_throttled_per_e_mail_and_address_with_a_friendly_page(
+    app, db, english, submit
+):
     make_user(email="an@example.vn")
     db.session.commit()
     statuses = [
@@ -215,7 +217,7 @@ def test_log_in_attempts_are_throttled_per_e_mail_with_a_friendly_page(app, db, 
     assert statuses[5] == 429
     page = submit("/login", {"email": "an@example.vn", "password": PASSWORD})
     assert page.status_code == 429
-    assert "Too many attempts" in page.get_data(as_text=True)
+    assert "Too many log-in attempts from your connection." in page.get_data(as_text=True)
 
 
 def test_users_create_makes_a_staff_account_from_the_command_line(app, db):

@@ -86,6 +86,9 @@ def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
         )
         with app.app_context():
             flask_migrate.upgrade(revision="0002_listing_indexes")
+            # The factories write today's users table; 0004 adds this column, so it exists
+            # only while they run.
+            db.session.execute(sa.text("ALTER TABLE users ADD COLUMN session_token VARCHAR(64)"))
             sync_product_sets()
             cooperative = make_producer(name="HTX Trà Shan Tuyết Suối Giàng")
             products = [
@@ -101,6 +104,7 @@ def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
             # product_search as a deployment at 0002 holds it (written by the backend's SQL)
             documents, _gone = documents_for({p.id for p in products})
             db.session.execute(_UPSERT, [_params(d) for d in documents])
+            db.session.execute(sa.text("ALTER TABLE users DROP COLUMN session_token"))
             db.session.commit()
 
             flask_migrate.upgrade()
@@ -133,3 +137,54 @@ def _autocomplete_rows() -> tuple[list, list]:
         )
     ).all()
     return products, producers
+
+
+def _accounts_through_0004(url: str, instance) -> list[tuple[int, str]]:
+    """Upgrade to 0003, add three accounts as a deployed shop holds them, upgrade to head."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0003_search_suggestions")
+        with db.engine.begin() as conn:
+            for n in range(3):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (email, password_hash, full_name, role, active,"
+                        " preferred_language, created_at) VALUES (:email, 'x', 'A', 'customer',"
+                        " true, 'vi', CURRENT_TIMESTAMP)"
+                    ),
+                    {"email": f"khach{n}@example.vn"},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, session_token FROM users ORDER BY id")).all()
+        db.engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def _assert_each_has_its_own_token(rows: list[tuple[int, str]]) -> None:
+    tokens = [token for _id, token in rows]
+    assert len(rows) == 3 and len(set(tokens)) == 3
+    assert all(len(token) >= 43 for token in tokens)  # 32 random bytes, base64url
+
+
+def test_migration_0004_gives_each_existing_account_its_own_session_token_on_sqlite(tmp_path):
+    rows = _accounts_through_0004(f"sqlite:///{tmp_path / 'deployed.db'}", tmp_path / "i")
+    _assert_each_has_its_own_token(rows)
+
+
+@pytest.mark.postgres
+def test_migration_0004_gives_each_existing_account_its_own_session_token_on_postgresql(
+    tmp_path,
+):
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"ocop_migrations_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        rows = _accounts_through_0004(url.render_as_string(hide_password=False), tmp_path / "i")
+        _assert_each_has_its_own_token(rows)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -121,6 +121,7 @@ def search_reindex() -> None:
             done[0] = count
 
         indexed = reindex(advance)
+    db.session.commit()  # the PostgreSQL backend writes its tables through the session
     click.echo(f"{indexed} products indexed.")
 
 

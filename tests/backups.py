@@ -87,14 +87,14 @@ def files_under(root: Path) -> dict[str, str]:
 
 
 def members(archive: Path) -> dict[str, bytes]:
-    """Every member of a .tar.gz, in order."""
-    with tarfile.open(archive, "r:gz") as tar:
+    """Every member of an archive, in order."""
+    with tarfile.open(archive, "r:*") as tar:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
 
 
 def repack(archive: Path, target: Path, replace: dict[str, bytes]) -> Path:
     """A copy of `archive` with some members' bytes replaced (the manifest left as it was)."""
-    with tarfile.open(target, "w:gz") as out:
+    with tarfile.open(target, "w") as out:
         for name, data in members(archive).items():
             data = replace.get(name, data)
             info = tarfile.TarInfo(name)

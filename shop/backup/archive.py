@@ -1,6 +1,6 @@
 """Writing an archive atomically and owner-only; reading one back only if every byte checks.
 
-The writer streams each file into the tar while hashing it (one read per file), under a
+The writer streams each file into a tar file while hashing it (one read per file), under a
 temporary name in the destination's folder, created with mode 0600 (the archive holds
 personal data); `commit()` flushes it to disk and renames it into place, so a crash or a full
 disk never leaves something that looks like a finished archive.
@@ -27,9 +27,6 @@ from typing import BinaryIO
 from shop.backup.errors import BackupRefused
 from shop.backup.manifest import MANIFEST, FileEntry, Manifest, parse, safe_member_name
 
-# Photos and scans are already compressed; a light level keeps the database small for little
-# CPU (docs/operations.md has the figures).
-COMPRESSLEVEL = 3
 CHUNK = 1024 * 1024
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
@@ -50,7 +47,7 @@ class _Hashing:
 
 
 class ArchiveWriter:
-    """A tar.gz written beside `destination` and renamed to it by `commit()`."""
+    """A tar file written beside `destination` and renamed to it by `commit()`."""
 
     def __init__(self, destination: Path):
         self.destination = destination
@@ -58,8 +55,10 @@ class ArchiveWriter:
         descriptor = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.fchmod(descriptor, 0o600)  # whatever the umask
         self._raw = os.fdopen(descriptor, "wb")
+        # A plain tar: photos and scans are compressed formats already, and compressing them
+        # again ran at ~15 MB/s on this machine (the database is compressed on its own).
         self._tar = tarfile.open(  # noqa: SIM115  (closed by commit() or abort())
-            fileobj=self._raw, mode="w:gz", compresslevel=COMPRESSLEVEL, format=tarfile.PAX_FORMAT
+            fileobj=self._raw, mode="w", format=tarfile.PAX_FORMAT
         )
         self.files: dict[str, FileEntry] = {}
 
@@ -138,7 +137,10 @@ def read_verified(archive: Path, staging: Path | None = None) -> Manifest:
             f"The archive {archive} has no manifest.json: it is not a complete Chợ OCOP backup. "
             "Nothing was changed."
         )
-    manifest = parse(manifest_data)
+    try:
+        manifest = parse(manifest_data)
+    except BackupRefused as refused:
+        raise BackupRefused(f"{refused} Nothing was changed.") from None
     _compare(manifest, found)
     return manifest
 
@@ -146,7 +148,7 @@ def read_verified(archive: Path, staging: Path | None = None) -> Manifest:
 def _read_members(archive: Path, staging: Path | None) -> tuple[bytes | None, dict]:
     found: dict[str, FileEntry] = {}
     manifest_data = None
-    with tarfile.open(archive, "r|gz") as tar:
+    with tarfile.open(archive, "r|*") as tar:  # (also if someone compressed it since)
         for member in tar:
             source = tar.extractfile(member) if member.isfile() else None
             if member.name == MANIFEST and source is not None and manifest_data is None:
@@ -170,11 +172,24 @@ def _unpack(source: BinaryIO, staging: Path | None, name: str) -> FileEntry:
             pass
     else:
         target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as out:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = open(target, "wb")  # noqa: SIM115  (closed below; a write error is not the archive's)
+        except OSError as error:
+            raise _unpacking_failed(staging, error) from None
+        with out:
             while chunk := reader.read(CHUNK):
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as error:
+                    raise _unpacking_failed(staging, error) from None
     return FileEntry(sha256=reader.digest.hexdigest(), size=reader.size)
+
+
+def _unpacking_failed(staging: Path, error: OSError) -> BackupRefused:
+    return BackupRefused(
+        f"The archive could not be unpacked into {staging.parent} ({error}). Nothing was changed."
+    )
 
 
 def _compare(manifest: Manifest, found: dict[str, FileEntry]) -> None:
@@ -198,5 +213,5 @@ def _compare(manifest: Manifest, found: dict[str, FileEntry]) -> None:
         raise BackupRefused(
             "The archive does not match its manifest: "
             + "; ".join(problems)
-            + ". It was damaged or changed after it was made; nothing was changed."
+            + ". It was damaged or changed after it was made. Nothing was changed."
         )

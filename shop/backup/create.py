@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def archive_path(requested: Path) -> Path:
     path = Path(requested).expanduser()
     if path.is_dir():
         stamp = clock.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = path / f"cho-ocop-{stamp}.tar.gz"
+        path = path / f"cho-ocop-{stamp}.tar"
     parent = path.parent.resolve()
     if not parent.is_dir():
         raise BackupRefused(f"The folder {parent} does not exist.")
@@ -66,7 +67,8 @@ def create_backup(requested: Path, progress: Progress | None = None) -> BackupRe
     """Write one archive of the database, the media and the scans; returns what it holds.
 
     `progress(step)` is called after each step: "snapshot" (the database's consistent copy
-    is taken and counted), "database", "files", "done".
+    is taken and counted), "database", "files", "done". Whatever fails, no archive and no
+    temporary file is left behind.
     """
     report = progress or (lambda _step: None)
     destination = archive_path(requested)
@@ -77,22 +79,14 @@ def create_backup(requested: Path, progress: Progress | None = None) -> BackupRe
     started = time.perf_counter()
     try:
         with ArchiveWriter(destination) as writer:
-            snapshot = _snapshot(staging, lambda: report("snapshot"))
-            writer.add_file(snapshot.file, DATABASE_FILES[snapshot.engine])
-            snapshot.file.unlink()
-            seconds["database"] = time.perf_counter() - started
-            report("database")
-            for label, root in files.roots().items():
-                for path, relative in files.stored_files(root):
-                    writer.add_file(path, f"{label}/{relative}")
-            seconds["files"] = time.perf_counter() - started - seconds["database"]
-            report("files")
-            missing = (
-                files.referenced(snapshot.image_keys, snapshot.scan_paths) - writer.files.keys()
-            )
-            manifest = _manifest(snapshot, writer, missing, created_at)
+            manifest = _write(writer, staging, report, seconds)
+            manifest.created_at = created_at
             writer.add_manifest(manifest)
             writer.commit()
+    except (OSError, sqlite3.Error) as error:
+        raise BackupRefused(
+            f"The backup failed and nothing was written ({type(error).__name__}: {error})."
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds["total"] = time.perf_counter() - started
@@ -100,28 +94,39 @@ def create_backup(requested: Path, progress: Progress | None = None) -> BackupRe
     return BackupResult(destination, manifest, destination.stat().st_size, seconds)
 
 
-def _snapshot(staging: Path, paused: Callable[[], None]) -> database.Snapshot:
-    engine = db.engine
-    if engine.dialect.name == "sqlite":
-        snapshot = database.snapshot_sqlite(engine.url, staging / "shop.sqlite3")
-        paused()
-        return snapshot
-    if engine.dialect.name == "postgresql":
-        return postgres.snapshot_postgres(engine, staging / "shop.pgdump", staging, paused)
-    raise BackupRefused(f"Backups support SQLite and PostgreSQL, not {engine.dialect.name}.")
-
-
-def _manifest(
-    snapshot: database.Snapshot, writer: ArchiveWriter, missing: set[str], created_at: dict
-) -> Manifest:
+def _write(writer: ArchiveWriter, staging: Path, report: Progress, seconds: dict) -> Manifest:
+    """Database first, then the files; the manifest of what was written."""
+    started = time.perf_counter()
+    snapshot = _snapshot(staging, lambda: report("snapshot"))
+    writer.add_file(snapshot.file, DATABASE_FILES[snapshot.engine])
+    snapshot.file.unlink()
+    seconds["database"] = time.perf_counter() - started
+    report("database")
+    for label, root in files.roots().items():
+        for path, relative in files.stored_files(root):
+            writer.add_file(path, f"{label}/{relative}")
+    seconds["files"] = time.perf_counter() - started - seconds["database"]
+    report("files")
+    missing = files.referenced(snapshot.image_keys, snapshot.scan_paths) - writer.files.keys()
     return Manifest(
         engine=snapshot.engine,
         alembic_revision=snapshot.revision,
         tables=snapshot.tables,
         rebuilt_on_restore=snapshot.rebuilt,
         files=dict(writer.files),
-        created_at=created_at,
         tools=tool_versions(snapshot.tools),
         server_version=snapshot.server_version,
         missing_references=sorted(missing),
     )
+
+
+def _snapshot(staging: Path, paused: Callable[[], None]) -> database.Snapshot:
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        snapshot = database.snapshot_sqlite(engine.url, staging / "shop.sqlite3")
+        snapshot.file = database.compressed(snapshot.file)
+        paused()
+        return snapshot
+    if engine.dialect.name == "postgresql":
+        return postgres.snapshot_postgres(engine, staging / "shop.pgdump", staging, paused)
+    raise BackupRefused(f"Backups support SQLite and PostgreSQL, not {engine.dialect.name}.")

@@ -16,6 +16,7 @@ the restore rebuilds the index from the restored catalogue.
 
 from __future__ import annotations
 
+import gzip
 import os
 import secrets
 import shutil
@@ -36,6 +37,7 @@ DERIVED_TABLES = frozenset(
 )
 # A restore overwrites only an instance none of these tables has a row in (or with --force).
 DATA_TABLES = ("users", "products", "orders")
+CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -152,10 +154,19 @@ def snapshot_sqlite(url: sa.URL, copy: Path) -> Snapshot:
     )
 
 
-def restore_sqlite(url: sa.URL, copy: Path) -> None:
-    """Put the archived database file in place of the configured one.
+def compressed(path: Path) -> Path:
+    """Gzip `path` into `path`.gz (and remove it): the database compresses well, photos don't."""
+    target = path.with_name(path.name + ".gz")
+    with open(path, "rb") as source, gzip.open(target, "wb", compresslevel=6) as out:
+        shutil.copyfileobj(source, out, CHUNK)
+    path.unlink()
+    return target
 
-    The new file is moved beside the target and renamed over it; a journal or write-ahead log
+
+def restore_sqlite(url: sa.URL, archived: Path) -> None:
+    """Put the archived (gzipped) database in place of the configured one.
+
+    The new file is unpacked beside the target and renamed over it; a journal or write-ahead log
     left by the old file is removed first, since SQLite would otherwise apply it to the new.
     The file is owner-only: it holds personal data (run the restore as the shop's user).
     """
@@ -163,10 +174,11 @@ def restore_sqlite(url: sa.URL, copy: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.restore")
     try:
-        shutil.move(copy, temporary)
-        os.chmod(temporary, 0o600)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with gzip.open(archived, "rb") as source, os.fdopen(descriptor, "wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
         for suffix in ("-wal", "-shm", "-journal"):
             target.with_name(target.name + suffix).unlink(missing_ok=True)
         os.replace(temporary, target)

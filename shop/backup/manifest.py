@@ -1,21 +1,25 @@
 """What an archive holds and how it is described: the layout and manifest.json.
 
-An archive is one gzip-compressed tar file:
+An archive is one tar file:
 
-    database/shop.sqlite3   SQLite: a consistent copy made with the online backup API
-    database/shop.pgdump    PostgreSQL: pg_dump's custom format
-    media/…                 product photos (every rendition), as under MEDIA_ROOT
-    scans/…                 certificate scans, as under instance/scans
-    manifest.json           written last: counts, checksums and where the archive came from
+    database/shop.sqlite3.gz  SQLite: a consistent copy made with the online backup API, gzipped
+    database/shop.pgdump      PostgreSQL: pg_dump's custom format (compressed by pg_dump)
+    media/…                   product photos (every rendition), as under MEDIA_ROOT
+    scans/…                   certificate scans, as under instance/scans
+    manifest.json             written last: counts, checksums and where the archive came from
 
 The manifest names every other member with its SHA-256 and size, and gives the row count of
 every table in the database's own snapshot; a restore accepts an archive only when the two
-agree exactly, and compares the restored tables with the counts.
+agree exactly, and compares the restored tables with the counts. The manifest carries the
+SHA-256 of its own canonical form (`manifest_sha256`), so a damaged manifest is refused too.
+(Checksums find damage, not a forger who rewrites the manifest as well: keep archives where
+only the shop's operators can write, encrypted — docs/operations.md.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import platform
 import sqlite3
@@ -29,7 +33,7 @@ from shop.backup.errors import BackupRefused
 FORMAT = "cho-ocop-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-DATABASE_FILES = {"sqlite": "database/shop.sqlite3", "postgresql": "database/shop.pgdump"}
+DATABASE_FILES = {"sqlite": "database/shop.sqlite3.gz", "postgresql": "database/shop.pgdump"}
 FILE_SETS = ("media", "scans")  # folders of content-addressed files, copied as they are
 TOP_LEVEL = ("database", *FILE_SETS)
 
@@ -78,7 +82,15 @@ class Manifest:
             },
             "missing_references": sorted(self.missing_references),
         }
+        document["manifest_sha256"] = _own_checksum(document)
         return json.dumps(document, indent=1, ensure_ascii=False).encode()
+
+
+def _own_checksum(document: dict[str, Any]) -> str:
+    """SHA-256 of the manifest's canonical JSON without this field."""
+    body = {key: value for key, value in document.items() if key != "manifest_sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def created_now() -> dict[str, str]:
@@ -119,6 +131,8 @@ def parse(data: bytes) -> Manifest:
         document = json.loads(data)
         if document.get("format") != FORMAT:
             raise BackupRefused("manifest.json is not a Chợ OCOP backup manifest.")
+        if document.get("manifest_sha256") != _own_checksum(document):
+            raise BackupRefused("manifest.json is damaged (its own checksum does not match).")
         version = document.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise BackupRefused(

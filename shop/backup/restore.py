@@ -85,7 +85,13 @@ def restore_backup(
         others = _restore_database(manifest, staging)
         seconds["database"] = _lap(started, seconds)
         report("database")
-        placed = _place_files(manifest, staging)
+        try:
+            placed = _place_files(manifest, staging)
+        except OSError as error:
+            raise BackupRefused(
+                f"The database was restored but the files could not all be put in place ({error})."
+                " Fix the cause and run the restore again with --force."
+            ) from None
         seconds["files"] = _lap(started, seconds)
         report("files")
     finally:

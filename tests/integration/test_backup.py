@@ -364,21 +364,28 @@ def test_a_tampered_or_truncated_archive_is_refused_and_nothing_changes(
     original = members(archive)[photo]
     middle = len(original) // 2
     altered_photo = original[:middle] + bytes([original[middle] ^ 0xFF]) + original[middle + 1 :]
-    tampered = repack(archive, backups / "tampered.tar.gz", {photo: altered_photo})
-    truncated = backups / "truncated.tar.gz"
+    tampered = repack(archive, backups / "tampered.tar", {photo: altered_photo})
+    truncated = backups / "truncated.tar"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    manifest = members(archive)["manifest.json"]
+    recounted = manifest.replace(b'"orders": 1,', b'"orders": 2,')
+    assert recounted != manifest
+    miscounted = repack(archive, backups / "miscounted.tar", {"manifest.json": recounted})
     target = instances.new("target")
     with target.app_context():
         runner = target.test_cli_runner()
 
         altered = runner.invoke(args=["backup", "restore", str(tampered)])
         cut = runner.invoke(args=["backup", "restore", str(truncated)])
+        recount = runner.invoke(args=["backup", "restore", str(miscounted)])
 
         assert altered.exit_code == 1
         assert f"does not match its manifest: 1 file(s) altered (first: {photo})" in altered.output
         assert cut.exit_code == 1
         assert "is damaged or truncated" in cut.output
-        assert "Nothing was changed" in altered.output + cut.output
+        assert recount.exit_code == 1
+        assert "manifest.json is damaged (its own checksum does not match)" in recount.output
+        assert all("Nothing was changed" in r.output for r in (altered, cut, recount))
         assert nothing_restored(target)
         assert runner.invoke(args=["backup", "verify", str(tampered)]).exit_code == 1
         intact = runner.invoke(args=["backup", "verify", str(archive)])
@@ -416,7 +423,7 @@ def test_an_archive_from_an_older_schema_is_migrated_to_the_current_one_on_resto
 
 
 def _only(folder) -> str:
-    (archive,) = [p.name for p in folder.iterdir() if p.name.endswith(".tar.gz")]
+    (archive,) = [p.name for p in folder.iterdir() if p.name.endswith(".tar")]
     return archive
 
 
@@ -427,12 +434,15 @@ def test_the_manifest_names_every_file_with_its_checksum_and_the_snapshot_counts
     outcome = source.test_cli_runner().invoke(args=["backup", "create", str(backups)])
     assert outcome.exit_code == 0, outcome.output
     archive = backups / _only(backups)
-    assert re.fullmatch(r"cho-ocop-\d{8}T\d{6}Z\.tar\.gz", archive.name)
+    assert re.fullmatch(r"cho-ocop-\d{8}T\d{6}Z\.tar", archive.name)
     contents = members(archive)
     manifest = json.loads(contents.pop("manifest.json"))
 
     assert list(members(archive))[-1] == "manifest.json"
     assert manifest["format"] == "cho-ocop-backup" and manifest["format_version"] == 1
+    body = {key: value for key, value in manifest.items() if key != "manifest_sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert manifest["manifest_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
     assert manifest["created_at"] == {
         "utc": "2026-11-30T05:00:00Z",
         "vietnam": "2026-11-30T12:00:00+07:00",
@@ -456,6 +466,8 @@ def test_the_manifest_names_every_file_with_its_checksum_and_the_snapshot_counts
         name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         for name, data in contents.items()
     }
+    database_file = "database/shop.pgdump" if ON_POSTGRES else "database/shop.sqlite3.gz"
+    assert [name for name in contents if name.startswith("database/")] == [database_file]
     assert sum(name.startswith("scans/") for name in contents) == 3
     assert sum(name.startswith("media/") for name in contents) == 3 * 4  # 3 widths + a JPEG
 
@@ -466,20 +478,43 @@ def test_a_backup_is_refused_inside_the_instance_over_an_existing_file_or_in_a_m
     from shop.backup import BackupRefused
 
     instance = Path(source.instance_path)
-    (backups / "taken.tar.gz").write_bytes(b"an older archive")
+    (backups / "taken.tar").write_bytes(b"an older archive")
     cases = {
-        instance / "backup.tar.gz": f"Refusing to write the archive inside {instance.resolve()}",
+        instance / "backup.tar": f"Refusing to write the archive inside {instance.resolve()}",
         media_root(): "Refusing to write the archive inside",
-        backups / "taken.tar.gz": "already exists; archives are never overwritten",
-        backups / "no-such-folder" / "b.tar.gz": "does not exist",
+        backups / "taken.tar": "already exists; archives are never overwritten",
+        backups / "no-such-folder" / "b.tar": "does not exist",
     }
     for path, message in cases.items():
         with pytest.raises(BackupRefused, match=re.escape(message)):
             if path == media_root():
                 path.mkdir(parents=True, exist_ok=True)
             create_backup(path)
-    assert (backups / "taken.tar.gz").read_bytes() == b"an older archive"
-    assert sorted(p.name for p in backups.iterdir()) == ["taken.tar.gz"]  # no leftovers
+    assert (backups / "taken.tar").read_bytes() == b"an older archive"
+    assert sorted(p.name for p in backups.iterdir()) == ["taken.tar"]  # no leftovers
+
+
+def test_a_backup_that_fails_half_way_leaves_nothing_behind(
+    source, db, backups, monkeypatch, frozen_today
+):
+    from shop.backup import BackupRefused
+    from shop.backup.archive import ArchiveWriter
+
+    build_shop(db)
+    written = []
+    add_file = ArchiveWriter.add_file
+
+    def disk_fills_up(writer, path, name):
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        written.append(name)
+        return add_file(writer, path, name)
+
+    monkeypatch.setattr(ArchiveWriter, "add_file", disk_fills_up)
+
+    with pytest.raises(BackupRefused, match="The backup failed and nothing was written"):
+        create_backup(backups)
+    assert list(backups.iterdir()) == []  # no archive, no partial file, no staging folder
 
 
 def test_a_database_without_a_migration_revision_is_not_backed_up(app, db, backups):

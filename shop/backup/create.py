@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
 from shop import clock
@@ -83,9 +84,10 @@ def create_backup(requested: Path, progress: Progress | None = None) -> BackupRe
             manifest.created_at = created_at
             writer.add_manifest(manifest)
             writer.commit()
-    except (OSError, sqlite3.Error) as error:
+    except (OSError, sqlite3.Error, sa.exc.OperationalError) as error:
+        detail = getattr(error, "orig", None) or error
         raise BackupRefused(
-            f"The backup failed and nothing was written ({type(error).__name__}: {error})."
+            f"The backup failed and nothing was written ({type(detail).__name__}: {detail})."
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

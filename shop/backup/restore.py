@@ -66,7 +66,13 @@ def restore_backup(
 ) -> RestoreResult:
     """Restore `archive` into this instance; see the module's docstring for the steps."""
     report = progress or (lambda _step: None)
-    found = data_found()
+    try:
+        found = data_found()
+    except sa.exc.OperationalError as error:
+        raise BackupRefused(
+            f"The database to restore into cannot be reached ({error.orig}). On PostgreSQL, "
+            "create it first (an empty database: createdb). Nothing was changed."
+        ) from None
     if found and not force:
         raise BackupRefused(
             f"This instance already holds data ({'; '.join(found)}). A restore replaces it: "

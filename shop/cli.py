@@ -203,6 +203,12 @@ def backup_verify(path: Path) -> None:
         f"{sum(manifest.tables.values())} rows in {len(manifest.tables)} tables, "
         f"{len(manifest.files)} files."
     )
+    if manifest.missing_references:
+        click.echo(
+            f"WARNING: made while {len(manifest.missing_references)} files the database refers "
+            f"to were missing from disk (first: {manifest.missing_references[0]}).",
+            err=True,
+        )
 
 
 @backup_cli.command("restore")

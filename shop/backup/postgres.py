@@ -133,12 +133,14 @@ def other_sessions(engine: sa.Engine) -> int:
 
 
 def restore_postgres(
-    engine: sa.Engine, dump: Path, archived_tables: set[str], folder: Path
+    engine: sa.Engine, dump: Path, archived_tables: set[str], shop_tables: set[str], folder: Path
 ) -> None:
     """Replace the target database's tables with the dump's, in one transaction.
 
-    Tables the archive does not have (a newer schema's) are dropped first: otherwise the
-    migrations that create them again would fail after the restore. pg_restore then drops
+    The shop's tables that the archive does not have (a newer schema's, made by `flask db
+    upgrade` on a new server) are dropped first: otherwise the migrations that create them
+    again would fail after the restore; tables the shop does not know are left alone.
+    pg_restore then drops
     and recreates every object of the dump (`--clean --if-exists`), owned by whoever runs
     it (`--no-owner --no-privileges`), all or nothing (`--single-transaction --exit-on-error`).
     """
@@ -147,7 +149,7 @@ def restore_postgres(
     with engine.begin() as connection:
         preparer = connection.dialect.identifier_preparer
         for name in sa.inspect(connection).get_table_names():
-            if name not in archived_tables:
+            if name in shop_tables and name not in archived_tables:
                 connection.execute(sa.text(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE"))
     engine.dispose()
     options = ["--clean", "--if-exists", "--no-owner", "--no-privileges"]

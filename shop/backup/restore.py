@@ -86,6 +86,7 @@ def restore_backup(
     try:
         manifest = read_verified(Path(archive), staging)
         _check_engine(manifest)
+        _check_revision(manifest)
         seconds["verify"] = _lap(started, seconds)
         report("verified")
         others = _restore_database(manifest, staging)
@@ -135,6 +136,27 @@ def _check_engine(manifest: Manifest) -> None:
         )
 
 
+def _check_revision(manifest: Manifest) -> None:
+    """Refuse an archive made at a revision these migrations do not know (a newer shop)."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    scripts = ScriptDirectory.from_config(config)
+    for revision in manifest.alembic_revision.split(","):
+        try:
+            known = scripts.get_revision(revision)
+        except (CommandError, RevisionError):
+            known = None
+        if known is None:
+            raise BackupRefused(
+                f"The archive was made at schema revision {revision}, which this version of the "
+                "shop does not know (a newer version made it): restore it with that version or "
+                "a later one. Nothing was changed."
+            )
+
+
 def _restore_database(manifest: Manifest, staging: Path) -> int:
     """Restore the dump, then compare every table's rows with the manifest's counts."""
     db.session.remove()
@@ -147,11 +169,12 @@ def _restore_database(manifest: Manifest, staging: Path) -> int:
     else:
         others = postgres.other_sessions(engine)
         archived = set(manifest.tables) | set(manifest.rebuilt_on_restore)
-        postgres.restore_postgres(engine, staged, archived, staging)
+        postgres.restore_postgres(engine, staged, archived, set(db.metadata.tables), staging)
     engine.dispose()
     counts = database.restored_counts(engine, sorted(manifest.tables))
     differences = [
-        f"{table}: {counts[table]} rows, the manifest says {expected}"
+        f"{table}: {'missing' if counts[table] is None else counts[table]} rows, the manifest "
+        f"says {expected}"
         for table, expected in sorted(manifest.tables.items())
         if counts[table] != expected
     ]

@@ -392,6 +392,26 @@ def test_a_tampered_or_truncated_archive_is_refused_and_nothing_changes(
         assert intact.exit_code == 0 and ": intact." in intact.output
 
 
+def test_an_archive_from_a_newer_version_of_the_shop_is_refused_before_anything_changes(
+    source, db, instances, backups, frozen_today
+):
+    build_shop(db)
+    archive = create_backup(backups).path
+    manifest = json.loads(members(archive)["manifest.json"])
+    manifest["database"]["alembic_revision"] = "0099_from_the_future"
+    body = {key: value for key, value in manifest.items() if key != "manifest_sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    manifest["manifest_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+    newer = repack(archive, backups / "newer.tar", {"manifest.json": json.dumps(manifest).encode()})
+    target = instances.new("target")
+    with target.app_context():
+        outcome = target.test_cli_runner().invoke(args=["backup", "restore", str(newer)])
+
+        assert outcome.exit_code == 1, outcome.output
+        assert "made at schema revision 0099_from_the_future, which this version" in outcome.output
+        assert nothing_restored(target)
+
+
 def test_an_archive_from_an_older_schema_is_migrated_to_the_current_one_on_restore(
     instances, backups, frozen_today
 ):
@@ -409,6 +429,9 @@ def test_an_archive_from_an_older_schema_is_migrated_to_the_current_one_on_resto
     target = instances.new("new")
     with target.app_context():
         flask_migrate.upgrade()  # a new server set up with today's schema, then restored into
+        if ON_POSTGRES:  # a table of something else in the same database
+            with _db.engine.begin() as connection:
+                connection.execute(sa.text("CREATE TABLE not_the_shops (id integer)"))
 
         outcome = target.test_cli_runner().invoke(
             args=["backup", "restore", str(backups / _only(backups))]
@@ -418,6 +441,8 @@ def test_an_archive_from_an_older_schema_is_migrated_to_the_current_one_on_resto
         assert f"revision 0002_listing_indexes -> {head_revision(target)}" in outcome.output
         versions = _db.session.scalars(sa.text("SELECT version_num FROM alembic_version")).all()
         assert versions == [head_revision(target)]
+        if ON_POSTGRES:  # the shop's newer tables were dropped and made again, not the other one
+            assert "not_the_shops" in sa.inspect(_db.engine).get_table_names()
         rows, _ = search_products(SearchQuery(text="nuoc mam", today=clock.today()))
         assert [product.name for product, _ in rows] == ["Nước mắm nhĩ Phú Quốc"]
 

@@ -66,6 +66,37 @@ def restore_backup(
 ) -> RestoreResult:
     """Restore `archive` into this instance; see the module's docstring for the steps."""
     report = progress or (lambda _step: None)
+    _refuse_unless_empty(force)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    manifest, others, placed = _restore_data(Path(archive), report, started, seconds)
+    try:
+        flask_migrate.upgrade()
+    except Exception as error:  # the data is in place: say what is left to do
+        raise BackupRefused(
+            f"The archive was restored at revision {manifest.alembic_revision}, but migrating "
+            f"it to the current schema failed ({type(error).__name__}: {error}). Fix the cause, "
+            "then run `flask db upgrade` and `flask search reindex`."
+        ) from error
+    revision = _revision()
+    seconds["migrate"] = _lap(started, seconds)
+    report("migrated")
+    indexed, problems = _rebuild_search()
+    seconds["search"] = _lap(started, seconds)
+    report("search")
+    return RestoreResult(
+        manifest=manifest,
+        revision=revision,
+        files=placed,
+        indexed=indexed,
+        search_problems=problems,
+        pending_mail=_pending_mail(),
+        other_sessions=others,
+        seconds=seconds,
+    )
+
+
+def _refuse_unless_empty(force: bool) -> None:
     try:
         found = data_found()
     except sa.exc.OperationalError as error:
@@ -78,13 +109,17 @@ def restore_backup(
             f"This instance already holds data ({'; '.join(found)}). A restore replaces it: "
             "run again with --force if that is what you want. Nothing was changed."
         )
-    instance = Path(current_app.instance_path)
-    staging = instance / f".restore-{secrets.token_hex(4)}"
+
+
+def _restore_data(
+    archive: Path, report: Callable[[str], None], started: float, seconds: dict[str, float]
+) -> tuple[Manifest, int, int]:
+    """Verify, then restore the database and put the files in place (staged in the instance
+    folder, removed afterwards); returns (manifest, other sessions, files placed)."""
+    staging = Path(current_app.instance_path) / f".restore-{secrets.token_hex(4)}"
     staging.mkdir(mode=0o700, parents=True)
-    seconds: dict[str, float] = {}
-    started = time.perf_counter()
     try:
-        manifest = read_verified(Path(archive), staging)
+        manifest = read_verified(archive, staging)
         _check_engine(manifest)
         _check_revision(manifest)
         seconds["verify"] = _lap(started, seconds)
@@ -103,23 +138,7 @@ def restore_backup(
         report("files")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    flask_migrate.upgrade()
-    revision = _revision()
-    seconds["migrate"] = _lap(started, seconds)
-    report("migrated")
-    indexed, problems = _rebuild_search()
-    seconds["search"] = _lap(started, seconds)
-    report("search")
-    return RestoreResult(
-        manifest=manifest,
-        revision=revision,
-        files=placed,
-        indexed=indexed,
-        search_problems=problems,
-        pending_mail=_pending_mail(),
-        other_sessions=others,
-        seconds=seconds,
-    )
+    return manifest, others, placed
 
 
 def _lap(started: float, seconds: dict[str, float]) -> float:

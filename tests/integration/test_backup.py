@@ -310,6 +310,19 @@ def test_a_backup_taken_while_the_shop_sells_restores_row_for_row_and_file_for_f
         assert count(_db, "orders") == manifest.tables["orders"] + 1
 
 
+def no_database(app) -> bool:
+    """No table in the instance's database (on SQLite, not even a file)."""
+    if ON_POSTGRES:
+        with _db.engine.connect() as connection:
+            return sa.inspect(connection).get_table_names() == []
+    return not Path(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database).exists()
+
+
+def nothing_restored(app) -> bool:
+    """No database and no media or scans in the instance."""
+    return no_database(app) and files_under(media_root()) == {} and files_under(scans_root()) == {}
+
+
 def test_a_restore_refuses_an_instance_that_holds_data_unless_forced(
     source, db, instances, backups, frozen_today
 ):
@@ -343,16 +356,7 @@ def test_a_restore_refuses_an_instance_that_holds_data_unless_forced(
         refused = with_a_scan.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert refused.exit_code == 1
         assert f"already holds data (files in {scans_root()})" in refused.output
-
-
-def nothing_restored(app) -> bool:
-    """No table in the database (a SQLite file not even created) and no media or scans."""
-    if ON_POSTGRES:
-        with _db.engine.connect() as connection:
-            untouched = sa.inspect(connection).get_table_names() == []
-    else:
-        untouched = not Path(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database).exists()
-    return untouched and files_under(media_root()) == {} and files_under(scans_root()) == {}
+        assert no_database(with_a_scan) and list(files_under(scans_root())) == ["left-behind.pdf"]
 
 
 def test_a_tampered_or_truncated_archive_is_refused_and_nothing_changes(

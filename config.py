@@ -82,6 +82,9 @@ class Config:
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
+    # version must be at least the PostgreSQL server's.
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR")
     # How long a catalogue/API filter combination's "N products" is kept (0: count each time).
     CATALOG_TOTALS_CACHE_SECONDS = _env_int("CATALOG_TOTALS_CACHE_SECONDS", 30)
     # How passwords are hashed (werkzeug methods); the test config makes it cheap.

@@ -1,8 +1,9 @@
-"""`flask` sub-commands: demo data, users, the product-set taxonomy, the mail outbox."""
+"""`flask` sub-commands: demo data, users, the product-set taxonomy, the mail outbox, backups."""
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -18,6 +19,7 @@ mail_cli = AppGroup("mail", help="The e-mail outbox.")
 certificates_cli = AppGroup("certificates", help="OCOP certificates.")
 search_cli = AppGroup("search", help="The search index.")
 orders_cli = AppGroup("orders", help="Orders.")
+backup_cli = AppGroup("backup", help="Backups: create, verify and restore archives.")
 
 
 @demo_cli.command("load")
@@ -121,6 +123,7 @@ def search_reindex() -> None:
             done[0] = count
 
         indexed = reindex(advance)
+    db.session.commit()  # the PostgreSQL backend writes its tables through the session
     click.echo(f"{indexed} products indexed.")
 
 
@@ -157,8 +160,120 @@ def orders_refunds() -> None:
         raise SystemExit(1)
 
 
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_create(path: Path) -> None:
+    """Write one archive of the database, media and scans to PATH (a new file, or a folder
+    to write a dated archive in). Safe while the shop serves."""
+    from shop.backup import BackupRefused, create_backup
+
+    try:
+        result = create_backup(path, progress=_step_printer())
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    manifest = result.manifest
+    click.echo(
+        f"Wrote {result.path} ({_megabytes(result.size)}, owner-only) in "
+        f"{result.seconds['total']:.1f} s: {manifest.engine} database at revision "
+        f"{manifest.alembic_revision}, {sum(manifest.tables.values())} rows in "
+        f"{len(manifest.tables)} tables, {result.files} files."
+    )
+    if manifest.missing_references:
+        click.echo(
+            f"WARNING: {len(manifest.missing_references)} files the database refers to were not "
+            f"on disk (first: {manifest.missing_references[0]}); the archive lists them.",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@backup_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(path: Path) -> None:
+    """Check every file of an archive against its manifest, without restoring anything."""
+    from shop.backup import BackupRefused, verify_archive
+
+    try:
+        manifest = verify_archive(path)
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(
+        f"{path}: intact. Made {manifest.created_at.get('vietnam', '?')} (Vietnam time) from a "
+        f"{manifest.engine} database at revision {manifest.alembic_revision}; "
+        f"{sum(manifest.tables.values())} rows in {len(manifest.tables)} tables, "
+        f"{len(manifest.files)} files."
+    )
+    if manifest.missing_references:
+        click.echo(
+            f"WARNING: made while {len(manifest.missing_references)} files the database refers "
+            f"to were missing from disk (first: {manifest.missing_references[0]}).",
+            err=True,
+        )
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an instance that already holds data.")
+def backup_restore(path: Path, force: bool) -> None:
+    """Restore an archive into this instance (DATABASE_URL, INSTANCE_PATH), migrate it to the
+    current schema and rebuild search. Stop the shop first."""
+    from shop.backup import BackupRefused, restore_backup
+
+    try:
+        result = restore_backup(path, force=force, progress=_step_printer())
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    manifest = result.manifest
+    click.echo(
+        f"Restored the archive made {manifest.created_at.get('vietnam', '?')} (Vietnam time) in "
+        f"{sum(result.seconds.values()):.1f} s: {sum(manifest.tables.values())} rows in "
+        f"{len(manifest.tables)} tables (every count as in the manifest), {result.files} files "
+        f"(every checksum verified), revision {manifest.alembic_revision} -> {result.revision}, "
+        f"{result.indexed} products indexed."
+    )
+    if result.pending_mail:
+        click.echo(
+            f"{result.pending_mail} e-mails were waiting in the outbox when the backup was taken; "
+            "some may have been delivered since. Check them before running `flask mail send`."
+        )
+    if result.other_sessions:
+        click.echo(
+            f"WARNING: {result.other_sessions} other connections to the database were open "
+            "during the restore: restart every app server.",
+            err=True,
+        )
+    if result.search_problems:
+        click.echo("WARNING: the search index does not match; run `flask search check`.", err=True)
+        raise SystemExit(1)
+
+
+def _step_printer():
+    """Print each step of a backup or restore with the seconds since the start."""
+    import time
+
+    started = time.perf_counter()
+
+    def step(name: str) -> None:
+        click.echo(f"  {time.perf_counter() - started:6.1f} s  {name}")
+
+    return step
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    groups = (demo_cli, users_cli, catalog_cli, mail_cli, certificates_cli, search_cli, orders_cli)
+    groups = (
+        demo_cli,
+        users_cli,
+        catalog_cli,
+        mail_cli,
+        certificates_cli,
+        search_cli,
+        orders_cli,
+        backup_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

@@ -46,6 +46,11 @@ def media_root() -> Path:
     return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
 
 
+def rendition_paths(key: str) -> list[str]:
+    """The files of one stored image, relative to the media root (what store_image writes)."""
+    return [f"{key[:2]}/{key}-{width}.webp" for width in WIDTHS] + [f"{key[:2]}/{key}.jpg"]
+
+
 def open_checked(data: bytes) -> Image.Image:
     """Open and fully decode an upload, or raise ImageRejected with a reason code."""
     if len(data) > MAX_BYTES:

@@ -269,6 +269,29 @@ def test_reindex_and_check_commands(app, demo):
     assert runner.invoke(args=["search", "check"]).output.startswith("0 missing, 0 extra")
 
 
+@pytest.mark.postgres
+def test_the_reindex_command_commits_the_postgres_index(app, db, fast_demo, frozen_today):
+    """`flask search reindex` ran the PostgreSQL backend's writes and never committed them:
+    the process ended and the index stayed as it was (found when restoring a backup)."""
+    app.config["SEARCH_BACKEND"] = "postgres"
+    app.extensions.pop("search_backend", None)
+    load_demo()
+    db.session.commit()
+    from shop.search.documents import indexable_count
+
+    indexable = indexable_count()
+    db.session.execute(sa.text("DELETE FROM search_suggestions"))
+    db.session.execute(sa.text("DELETE FROM product_search"))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    db.session.rollback()  # what the command left uncommitted ends with its process
+
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as other:
+        assert other.scalar(sa.text("SELECT count(*) FROM product_search")) == indexable
+
+
 def test_a_stale_index_entry_is_neither_found_nor_suggested(backend, db, frozen_today):
     product = make_product(name="Khô gà lá chanh Đà Nẵng")
     db.session.commit()

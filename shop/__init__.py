@@ -33,6 +33,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
 
     check_settings(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -97,6 +98,13 @@ def register_extensions(app: Flask) -> None:
         from shop.accounts.models import User
 
         return db.session.get(User, int(user_id))
+
+
+def register_converters(app: Flask) -> None:
+    """`<int:…>` in every route answers 404 beyond what an id column holds (before any rule)."""
+    from shop.urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter
 
 
 def register_blueprints(app: Flask) -> None:

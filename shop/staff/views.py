@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from shop import audit, clock
@@ -27,11 +27,12 @@ from shop.certification.views import send_scan
 from shop.enums import ProducerStatus
 from shop.errors import render_error_page
 from shop.extensions import db
-from shop.forms_common import max_length, required
+from shop.forms_common import IdField, max_length, required
 from shop.paging import page_arg
 from shop.producers.models import Producer
 from shop.producers.services import display_tax_code
 from shop.text import fold
+from shop.urls import db_int
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AUDIT_PAGE_SIZE = 50
@@ -208,8 +209,8 @@ def audit_log():
     if filters["subject"]:
         kind, _sep, ident = filters["subject"].partition(":")
         query = query.where(AuditEntry.subject_type == kind)
-        if ident.isdigit():
-            query = query.where(AuditEntry.subject_id == int(ident))
+        if ident:
+            query = query.where(AuditEntry.subject_id == (db_int(ident) or -1))
     from shop.orders.producer_services import InvalidOrderFilter, parse_range
 
     try:
@@ -284,7 +285,7 @@ class ProducerStatusError(Exception):
 
 
 class ProducerStatusForm(FlaskForm):
-    producer_id = IntegerField(validators=[required()])
+    producer_id = IdField(validators=[required()])
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(message=_l("This field is required.")), max_length(1000)],
@@ -399,7 +400,7 @@ def reactivate_producer():
 
 
 class ManualRefundForm(FlaskForm):
-    sub_order_id = IntegerField(validators=[required()])
+    sub_order_id = IdField(validators=[required()])
     reference = StringField(_l("Transfer reference (optional)"), validators=[max_length(100)])
 
 

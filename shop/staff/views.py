@@ -23,7 +23,8 @@ from shop.catalog.models import Product
 from shop.certification import services
 from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
-from shop.certification.views import send_scan
+from shop.certification.scans import drawn_pages
+from shop.certification.views import send_scan, send_scan_page
 from shop.enums import ProducerStatus
 from shop.errors import render_error_page
 from shop.extensions import db
@@ -91,6 +92,7 @@ def review(certificate_id: int):
         certificate=certificate,
         history=history,
         form=ReviewForm(),
+        pages=drawn_pages(certificate.scan_path) if certificate.scan_path else [],
         labels=services.STATUS_LABELS,
         level_labels=ISSUING_LEVEL_SHORT,
         conflict=current_user.producer is not None
@@ -146,8 +148,15 @@ def decide(certificate_id: int, action: str):
 @bp.get("/certificates/<int:certificate_id>/scan")
 @staff_required
 def scan(certificate_id: int):
-    """The scan, inline (images) or embedded (PDF) on the review page."""
+    """The original scan, downloaded as a file (never shown inline)."""
     return send_scan(_certificate(certificate_id))
+
+
+@bp.get("/certificates/<int:certificate_id>/scan/pages/<int:page>.png")
+@staff_required
+def scan_page(certificate_id: int, page: int):
+    """One page of the scan, drawn as an image, for the review page."""
+    return send_scan_page(_certificate(certificate_id), page)
 
 
 @bp.get("/certificates/expiring")

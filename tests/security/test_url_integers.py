@@ -51,7 +51,7 @@ SENTINEL = 987654321  # stands for the integer under test while the URL is built
 def _url(app, endpoint: str, ids: dict, target: str, raw: str) -> str:
     """The route's URL with real values everywhere and `raw` spelled out as `target`."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    defaults = {"width": 320, "n": 1, "province_code": 66}
+    defaults = {"width": 320, "n": 1, "province_code": 66, "page": 1}
     args = {}
     for name in rule.arguments:
         key = {**PER_ENDPOINT, ("media", "key"): "image_key"}.get((endpoint, name), name)
@@ -74,6 +74,7 @@ def test_the_sweep_covers_every_route_with_an_integer():
         "cart.update",
         "staff.review",
         "staff.scan",
+        "staff.scan_page",
         "certification.own_scan",
         "producers.edit_variant",
         "producers.wards",

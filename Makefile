@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh clone with only Python 3.11:
 #   make run   - virtualenv, install, migrate, load the demo catalogue, serve on 127.0.0.1:$(PORT)
+#                (signing cookies with a random key made once in instance/secret_key, mode 600)
 #   make test  - install the dev requirements and run the tests (SQLite; see .ci/run for the rest)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)

@@ -5,6 +5,7 @@ setting named in the README switches one part to its scaled-out counterpart.
 """
 
 import os
+import secrets
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -43,7 +44,11 @@ def engine_options(url: str | None) -> dict:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Never a key in the code: production refuses to start without one, tests make their own,
+    # and a development server without one makes (once) and uses instance/secret_key
+    # (SECRET_KEY_FROM_INSTANCE, shop/instance_secret.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FROM_INSTANCE = False
     # None means "a SQLite file in the instance folder", filled in by create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = engine_options(os.environ.get("DATABASE_URL"))
@@ -122,13 +127,14 @@ class DevelopmentConfig(Config):
     """`make run`: one machine, SQLite, debug pages off for visitors."""
 
     DEBUG = False
+    SECRET_KEY_FROM_INSTANCE = True
 
 
 class TestConfig(Config):
     """pytest: the database URL comes from the fixtures."""
 
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = secrets.token_urlsafe(32)  # a new one for every test run
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SERVER_NAME = None

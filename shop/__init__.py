@@ -30,10 +30,12 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'shop.db'}"
+    _load_secret_key(app)
 
     check_settings(app)
     trust_proxies(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -51,6 +53,17 @@ def _load_config(app: Flask, config: Any, overrides: dict[str, Any]) -> None:
         config = CONFIGS[config]
     app.config.from_object(config() if isinstance(config, type) else config)
     app.config.update(overrides)
+
+
+def _load_secret_key(app: Flask) -> None:
+    """SECRET_KEY as given; else (development only) the instance folder's own random key."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if not app.config.get("SECRET_KEY_FROM_INSTANCE"):
+        raise RuntimeError("SECRET_KEY is not set: give it in the environment.")
+    from shop.instance_secret import instance_secret
+
+    app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
 
 
 def check_settings(app: Flask) -> None:
@@ -107,6 +120,13 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(sessions.load_user)
     sessions.register(app)
+
+
+def register_converters(app: Flask) -> None:
+    """`<int:…>` in every route answers 404 beyond what an id column holds (before any rule)."""
+    from shop.urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -108,6 +108,31 @@ def certificates_remind() -> None:
     click.echo(f"{count} reminders queued.")
 
 
+@certificates_cli.command("draw-scans")
+def certificates_draw_scans() -> None:
+    """Draw the pages of stored scans that have none yet (scans sent before pages were drawn),
+    checking each again; a scan the checks now refuse is reported, and kept as evidence."""
+    import sqlalchemy as sa
+
+    from shop.certification.models import Certificate
+    from shop.certification.scans import ScanRejected, drawn_pages, scans_root, store_scan
+
+    paths = db.session.scalars(
+        sa.select(Certificate.scan_path).where(Certificate.scan_path.is_not(None)).distinct()
+    ).all()
+    drawn = refused = 0
+    for path in paths:
+        if drawn_pages(path) or not (scans_root() / path).is_file():
+            continue
+        try:
+            store_scan((scans_root() / path).read_bytes())
+            drawn += 1
+        except ScanRejected as rejected:
+            refused += 1
+            click.echo(f"{path}: refused ({rejected.code}); staff should ask for a new scan")
+    click.echo(f"{drawn} scans drawn, {refused} refused.")
+
+
 @search_cli.command("reindex")
 def search_reindex() -> None:
     """Rebuild the search index from the database."""

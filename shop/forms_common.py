@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, PasswordField, StringField
+from wtforms import DateField, EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from shop.phones import InvalidPhone, normalize_mobile
+from shop.urls import db_int
 
 
 def required():
@@ -99,3 +100,14 @@ class DayField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Enter a date such as 24/11/2025.")) from None
+
+
+class IdField(IntegerField):
+    """The id of a row, posted by a form: digits an id column can hold, anything else refused
+    with a message (never a query the database cannot run)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = db_int(valuelist[0])
+            if self.data is None:
+                raise ValueError(_l("This record does not exist. Reload the page."))

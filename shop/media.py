@@ -4,6 +4,10 @@ An upload is checked to be a real image (by content, never by name), refused pas
 cap (decompression bombs), turned upright from its EXIF orientation, stripped of all metadata
 (GPS included) by re-encoding only the pixels, and stored as WebP renditions at fixed widths
 (never upscaled) plus a JPEG fallback, under a name derived from the content's hash.
+
+/media serves them to everyone only while a listable product shows them: the photos of a
+hidden, draft, revoked, expired or suspended product answer 404 to the public (whoever kept
+the URL) and are served, never to shared caches, to its producer and to staff.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, abort, current_app, send_from_directory
+from flask import Flask, abort, current_app, request, send_from_directory
 from PIL import Image, ImageOps
 
 WIDTHS = (320, 800, 1600)
@@ -124,17 +128,64 @@ def _resized(image: Image.Image, width: int) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
+# A public photo may be kept by browsers and shared caches this long: it may become private
+# (a revoked or expired certificate, a hidden product, a suspended producer), and a cache
+# would go on serving it. After that a cache asks again (a cheap 304 while nothing changed).
+PUBLIC_MAX_AGE = 600
+PRIVATE_CACHE = "private, no-cache"  # the owner's and staff's copies: never in a shared cache
+
+
+def _audience(key: str) -> str | None:
+    """ "public", "private" (the owning producer or staff may see it) or None (404)."""
+    from flask_login import current_user
+
+    from shop.catalog.services import photo_audience
+
+    if not key.isalnum():
+        return None
+    audience = photo_audience(key)
+    if audience is None:
+        return None
+    if audience.public:
+        return "public"
+    if current_user.is_authenticated and (
+        current_user.is_staff or current_user.id in audience.owner_ids
+    ):
+        return "private"
+    return None
+
+
+def _send(key: str, name: str):
+    """The file named `name` of photo `key`, to whoever may see it; 404 for anyone else."""
+    audience = _audience(key)
+    if audience is None:
+        abort(404)
+    if audience == "public":
+        return send_from_directory(media_root() / key[:2], name, max_age=PUBLIC_MAX_AGE)
+    response = send_from_directory(media_root() / key[:2], name, max_age=0)
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    response.headers.pop("Expires", None)
+    return response
+
+
 def register(app: Flask) -> None:
-    """Serve renditions with year-long caching (their names change when content does)."""
+    """Serve a photo's renditions to those who may see it: everyone while a listable product
+    shows it; otherwise only its producer and staff (the public gets 404)."""
 
     @app.get("/media/<key>-<int:width>.webp", endpoint="media")
     def media(key: str, width: int):
-        if width not in WIDTHS or not key.isalnum():
+        if width not in WIDTHS:
             abort(404)
-        return send_from_directory(media_root() / key[:2], f"{key}-{width}.webp", max_age=31536000)
+        return _send(key, f"{key}-{width}.webp")
 
     @app.get("/media/<key>.jpg", endpoint="media_jpeg")
     def media_jpeg(key: str):
-        if not key.isalnum():
-            abort(404)
-        return send_from_directory(media_root() / key[:2], f"{key}.jpg", max_age=31536000)
+        return _send(key, f"{key}.jpg")
+
+    @app.after_request
+    def no_shared_cache_of_missing_photos(response):
+        """A photo the public may not see is a 404 that no cache may keep: its owner, asking
+        next through the same proxy, must get the photo."""
+        if request.endpoint in ("media", "media_jpeg") and response.status_code == 404:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -29,3 +31,35 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
     with current_app.test_request_context(base_url=current_app.config["SHOP_URL"]):
         return url_for(endpoint, _external=True, **values)
+
+
+# Every id column is an INTEGER: at most 2**31 - 1 on PostgreSQL (SQLite holds more, and
+# refuses past 2**63 - 1 before running the query). No id, page or code the shop uses is
+# larger, so a bigger number names nothing.
+DB_INT_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: int() would also read "١" (Arabic-Indic) as 1
+
+
+def db_int(raw: object) -> int | None:
+    """`raw` (a query or form value) as an integer an id column can hold, else None."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not _DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= DB_INT_MAX else None
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in every route: ASCII digits within DB_INT_MAX, else the rule does not match
+    (404) — never a query the database refuses (a 500) or an int() of 5,000 digits."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(self.max)):
+            raise ValidationError()
+        return super().to_python(value)

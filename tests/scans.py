@@ -4,6 +4,8 @@ import io
 
 from PIL import Image
 
+from tests import pdfs
+
 
 def png_bytes(size=(120, 80), color=(200, 30, 30)) -> bytes:
     out = io.BytesIO()
@@ -17,14 +19,8 @@ def jpeg_bytes(size=(120, 80)) -> bytes:
     return out.getvalue()
 
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-PDF_WITH_SCRIPT = PDF.replace(
-    b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"
-)
+# A well-formed one-page PDF (xref stream and all), and the same with a script run on opening.
+PDF = pdfs.one_page()
+PDF_WITH_SCRIPT = pdfs.one_page(b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>")
 WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 TEXT = b"this is not a scan\n"

@@ -9,7 +9,7 @@ from flask_login import user_logged_in
 from shop.cart import services
 from shop.catalog.views import UNLISTED_REASONS
 from shop.extensions import db
-from shop.urls import is_safe_next
+from shop.urls import db_int, is_safe_next
 
 bp = Blueprint("cart", __name__)
 
@@ -19,14 +19,12 @@ def _wants_json() -> bool:
 
 
 def _int(name: str, default: int | None = None) -> int | None:
-    """The form value as an int; `default` when it is missing, None when it is not a number."""
+    """The form value as an int; `default` when it is missing, None when it is not a number
+    an id column could hold (so never a query the database refuses)."""
     raw = request.form.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        return None
+    return db_int(raw)
 
 
 @bp.get("/cart")
@@ -42,7 +40,9 @@ def add():
     """Add a variant; answers JSON to the page script, or redirects back without it."""
     variant_id, quantity = _int("variant_id"), _int("quantity", 1)
     try:
-        if variant_id is None or quantity is None:
+        if variant_id is None:
+            raise services.CartError(_("This product is not on sale any more."))
+        if quantity is None:
             raise services.CartError(
                 _("Choose a quantity from 1 to %(n)s.", n=services.MAX_QUANTITY)
             )

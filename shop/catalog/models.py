@@ -105,7 +105,7 @@ class ProductImage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), index=True)
-    key: Mapped[str] = mapped_column(sa.String(64))
+    key: Mapped[str] = mapped_column(sa.String(64), index=True)  # /media asks who may see it
     width: Mapped[int]
     height: Mapped[int]
     alt_text: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop import clock
-from shop.catalog.models import Product, ProductSet
+from shop.catalog.models import Product, ProductImage, ProductSet
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
 from shop.extensions import db
@@ -79,14 +80,45 @@ def listable_ids(day: dt.date | None = None) -> sa.Select[tuple[int]]:
     for every product (measured in docs/benchmarks.md). Filters on the certificate's own
     columns (stars) need `listable_products()`.
     """
-    return (
-        sa.select(Product.id)
+    return sa.select(Product.id).join(Product.producer).where(is_listable(day))
+
+
+def is_listable(day: dt.date | None = None) -> sa.ColumnElement[bool]:
+    """The listable rule as one condition on `Product` joined to its `Producer`: the WHERE of
+    `listable_ids`, or a yes/no column where a query needs to know for each row."""
+    return sa.and_(
+        Product.status == ProductStatus.ACTIVE,
+        Producer.status == ProducerStatus.ACTIVE,
+        has_current_certificate(day),
+    )
+
+
+@dataclass(frozen=True)
+class PhotoAudience:
+    """Who may see a stored photo: everyone, or the owners of the products showing it."""
+
+    public: bool
+    owner_ids: frozenset[int]
+
+
+def photo_audience(key: str) -> PhotoAudience | None:
+    """Who may see the photo stored under `key`; None when no product shows it.
+
+    Public while some listable product shows it (one file may serve several products: names
+    are content hashes); otherwise only for the owners of those products (and staff). One
+    query on the `product_images.key` index.
+    """
+    rows = db.session.execute(
+        sa.select(is_listable().label("listed"), Producer.owner_id)
+        .select_from(ProductImage)
+        .join(ProductImage.product)
         .join(Product.producer)
-        .where(
-            Product.status == ProductStatus.ACTIVE,
-            Producer.status == ProducerStatus.ACTIVE,
-            has_current_certificate(day),
-        )
+        .where(ProductImage.key == key)
+    ).all()
+    if not rows:
+        return None
+    return PhotoAudience(
+        public=any(listed for listed, _ in rows), owner_ids=frozenset(o for _, o in rows)
     )
 
 

@@ -1,31 +1,39 @@
 """Certificate scans: JPEG, PNG or PDF up to 10 MB, checked by content, stored privately.
 
 Scans are evidence, so the bytes are kept as sent, under instance/scans/ (never under the
-public /media route), named by their SHA-256.
+public /media route), named by their SHA-256. Nobody opens them in a browser: each page is
+drawn as a PNG beside the scan (`<sha256>-p1.png`, …) when it is stored, the staff review
+page shows those, and the original is only ever downloaded, as an attachment.
+
+A PDF is checked and drawn by `pdf_check.py` in a process of its own, with its memory and CPU
+time capped: qpdf reads every object (compressed object streams included) and refuses any
+script, action, attachment or XFA form; PDFium draws the pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 import warnings
 import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image
+from PIL import Image, ImageOps
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 60_000_000
-_ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|OpenAction|AA|RichMedia)\b")
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")  # PDF names may spell any byte as #xx
-_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
-MAX_INFLATED = 256 * 1024 * 1024  # all compressed streams of one scan, inflated
-_CHUNK = 1024 * 1024
+MAX_PAGES = 10  # as pdf_check.MAX_PAGES (which imports nothing from the shop)
+PAGE_LONG_SIDE = 1600  # pixels of a drawn page's longer side, at most
+PDF_CHECK = Path(__file__).with_name("pdf_check.py")
+PDF_CHECK_SECONDS = 60  # wall-clock limit; the process also caps its own CPU time and memory
 # Markup a browser would run, hidden after an image's own data (an image/HTML polyglot).
 _MARKUP = re.compile(rb"<(?:script|html|body|svg|iframe|object|embed)\b|<!doctype", re.I)
 
@@ -42,6 +50,7 @@ class ScanRejected(ValueError):
 class StoredScan:
     path: str  # relative to the scans folder
     content_type: str
+    pages: int  # drawn as <stem>-p1.png … beside it
 
 
 def scans_root() -> Path:
@@ -50,58 +59,51 @@ def scans_root() -> Path:
 
 
 def sniff(data: bytes) -> str:
-    """The scan's real type ("application/pdf", "image/jpeg", "image/png") or ScanRejected."""
+    """The scan's real type ("application/pdf", "image/jpeg", "image/png") or ScanRejected.
+
+    A PDF's content is checked when it is drawn (store_scan), in a process of its own.
+    """
     if not data:
         raise ScanRejected("empty")
     if len(data) > MAX_BYTES:
         raise ScanRejected("too_large")
     if data.startswith(b"%PDF-"):
-        return _check_pdf(data)
+        if _is_archive(data):  # kept as sent: no PDF that is also a ZIP archive
+            raise ScanRejected("format")
+        return "application/pdf"
     return _check_image(data)
 
 
-def _check_pdf(data: bytes) -> str:
-    if b"%%EOF" not in data[-2048:]:
-        raise ScanRejected("broken")
-    if any(_ACTIVE_PDF.search(_unescaped(text)) for text in _pdf_texts(data)):
-        raise ScanRejected("active_pdf")
-    if _is_archive(data):
-        raise ScanRejected("format")
-    return "application/pdf"
+def _draw_pdf(data: bytes, folder: Path) -> int:
+    """Check the PDF and draw its pages into `folder` (page-1.png …), in a separate process."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", str(PDF_CHECK), str(folder)],
+            input=data,
+            capture_output=True,
+            timeout=PDF_CHECK_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ScanRejected("too_complex") from None
+    try:
+        answer = json.loads(result.stdout.decode() or "{}")
+    except ValueError:
+        answer = {}
+    if result.returncode != 0 or not isinstance(answer, dict):
+        current_app.logger.warning("PDF check failed: %s", result.stderr.decode()[-500:])
+        raise ScanRejected("too_complex")  # killed at its limits, or the reader crashed
+    if "refused" in answer:
+        raise ScanRejected(answer["refused"])
+    return int(answer["pages"])
 
 
-def _unescaped(text: bytes) -> bytes:
-    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), text)
-
-
-def _pdf_texts(data: bytes) -> Iterator[bytes]:
-    """What may hold a PDF action: the file outside its streams (stream bodies are binary
-    image or page data, where a short name like /JS turns up by chance), then each object
-    stream, inflated piece by piece (it can hold the catalogue and its /OpenAction)."""
-    outside, last, object_streams = [], 0, []
-    for match in _STREAM.finditer(data):
-        outside.append(data[last : match.start()])
-        last = match.end()
-        head = data[data.rfind(b"obj", 0, match.start()) : match.start()]
-        if b"/ObjStm" in _unescaped(head):
-            object_streams.append(match.group(1))
-    outside.append(data[last:])
-    yield b"\n".join(outside)
-    budget = MAX_INFLATED
-    for stream in object_streams:
-        inflater, pending, overlap = zlib.decompressobj(), stream, b""
-        while pending:
-            try:
-                piece = inflater.decompress(pending, _CHUNK)
-            except zlib.error:
-                raise ScanRejected("broken") from None  # an object stream we cannot read
-            if not piece:
-                break
-            budget -= len(piece)
-            if budget < 0:
-                raise ScanRejected("broken")  # a compression bomb
-            yield overlap + piece
-            overlap, pending = piece[-64:], inflater.unconsumed_tail
+def _draw_image(data: bytes, folder: Path) -> int:
+    """The image scan's one page: its pixels alone, upright, at most PAGE_LONG_SIDE."""
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    image.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
+    image.save(folder / "page-1.png", "PNG")
+    return 1
 
 
 def _is_archive(data: bytes) -> bool:
@@ -132,15 +134,39 @@ def _check_image(data: bytes) -> str:
 
 
 def store_scan(data: bytes) -> StoredScan:
-    """Check and keep a scan; the same file sent twice is stored once."""
+    """Check a scan, draw its pages and keep both; the same file sent twice is stored once."""
     content_type = sniff(data)
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
-    name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+    stem = hashlib.sha256(data).hexdigest()
     folder = scans_root()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
+    with tempfile.TemporaryDirectory(prefix=".drawing-", dir=folder) as work:
+        draw = _draw_pdf if content_type == "application/pdf" else _draw_image
+        pages = draw(data, Path(work))
+        for n in range(1, pages + 1):
+            os.replace(Path(work) / f"page-{n}.png", folder / f"{stem}-p{n}.png")
+    target = folder / f"{stem}.{extension}"
     if not target.exists():
-        temporary = target.with_suffix(".part")
+        temporary = folder / f".{stem}.{os.getpid()}.part"
         temporary.write_bytes(data)
         temporary.replace(target)
-    return StoredScan(path=name, content_type=content_type)
+    return StoredScan(path=target.name, content_type=content_type, pages=pages)
+
+
+def page_file(scan_path: str, page: int) -> Path | None:
+    """The drawn PNG of one page of a stored scan, if there is one."""
+    path = scans_root() / f"{Path(scan_path).stem}-p{page}.png"
+    return path if 1 <= page <= MAX_PAGES and path.is_file() else None
+
+
+def drawn_pages(scan_path: str) -> list[tuple[int, int, int]]:
+    """(page, width, height) of each drawn page (none for a scan stored before pages were
+    drawn: `flask scans draw` draws them)."""
+    pages = []
+    for n in range(1, MAX_PAGES + 1):
+        path = page_file(scan_path, n)
+        if path is None:
+            break
+        with Image.open(path) as image:  # reads the header only
+            pages.append((n, image.width, image.height))
+    return pages

@@ -20,7 +20,7 @@ from shop.accounts.models import User
 from shop.catalog.models import Product
 from shop.certification import rules
 from shop.certification.models import Certificate, CertificateReminder
-from shop.certification.scans import ScanRejected, store_scan
+from shop.certification.scans import MAX_PAGES, ScanRejected, store_scan
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.extensions import db
 from shop.formatting import format_day
@@ -38,6 +38,11 @@ SCAN_MESSAGES = {
     "format": _l("The scan must be a JPEG, PNG or PDF file."),
     "broken": _l("This PDF file is damaged. Please scan the certificate again."),
     "active_pdf": _l("This PDF contains scripts or attachments. Please send a plain scan."),
+    "encrypted": _l("This PDF is protected by a password. Please send it without protection."),
+    "too_many_pages": _l("A certificate scan may have at most %(n)s pages.", n=MAX_PAGES),
+    "too_complex": _l(
+        "This PDF is too complex to check. Please send a plain scan or a photo of the certificate."
+    ),
     "too_many_pixels": _l("This image is too large in pixels. Please scan at a lower resolution."),
 }
 

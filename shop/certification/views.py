@@ -23,7 +23,7 @@ from shop.catalog.views import UNLISTED_REASONS
 from shop.certification import services
 from shop.certification.forms import ISSUING_LEVEL_SHORT, CertificateForm, VerifyForm
 from shop.certification.models import Certificate
-from shop.certification.scans import scans_root
+from shop.certification.scans import page_file, scans_root
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.extensions import db
 from shop.producers.views import producer_required
@@ -140,20 +140,44 @@ def _scan_bytes(form: CertificateForm) -> bytes:
 @bp.get("/producer/certificates/<int:certificate_id>/scan")
 @producer_required
 def own_scan(certificate_id: int):
-    """The producer's own scan (private: never under /media)."""
+    """The producer's own scan, downloaded (private: never under /media)."""
     return send_scan(own_certificate(certificate_id))
 
 
+# The original scan is never shown by the browser: it is saved as a file, and were a browser
+# to display it anyway, the sandbox forbids scripts, plugins, forms and same-origin access.
+DOWNLOAD_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "private, no-store",
+}
+
+
 def send_scan(certificate: Certificate):
-    """Serve a scan to someone allowed to see it; it may be framed by our own pages only."""
+    """The original scan, as sent, as an attachment, to someone allowed to see it."""
     if not certificate.scan_path:
         abort(404)
+    extension = certificate.scan_path.rsplit(".", 1)[-1]
     response = send_from_directory(
-        scans_root(), certificate.scan_path, mimetype=certificate.scan_type
+        scans_root(),
+        certificate.scan_path,
+        mimetype=certificate.scan_type,
+        as_attachment=True,
+        download_name=f"ocop-certificate-{certificate.id}.{extension}",
     )
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
-    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers.update(DOWNLOAD_HEADERS)
+    response.headers.pop("Expires", None)
+    return response
+
+
+def send_scan_page(certificate: Certificate, page: int):
+    """One page of the scan, drawn as a PNG when it was stored: what staff look at."""
+    path = page_file(certificate.scan_path, page) if certificate.scan_path else None
+    if path is None:
+        abort(404)
+    response = send_from_directory(path.parent, path.name, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -32,6 +32,7 @@ from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.orders.states import STATUS_LABELS
 from shop.phones import display_mobile
+from shop.urls import db_int
 
 PAGE_SIZE = 20
 SALES_MONTHS = 12
@@ -109,14 +110,14 @@ def parse_filters(args) -> OrderFilters:
     if raw_status and raw_status not in {s.value for s in OrderStatus}:
         raise InvalidOrderFilter(_l("Choose a status from the list."))
     since, until = parse_range(args)
-    raw_page = (args.get("page") or "1").strip()
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+    page = db_int(args.get("page") or "1")
+    if page is None or not 1 <= page <= 100_000:
         raise InvalidOrderFilter(_l("The page number must be a whole number from 1."))
     return OrderFilters(
         status=OrderStatus(raw_status) if raw_status else None,
         since=since,
         until=until,
-        page=int(raw_page),
+        page=page,
         per_page=PAGE_SIZE,
     )
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from shop.forms_common import required
+from shop.forms_common import IdField, required
 from shop.reviews.services import ReviewError, check_rating, check_text
 
 
@@ -43,7 +43,7 @@ class ReplyForm(FlaskForm):
 
 
 class HideForm(FlaskForm):
-    review_id = IntegerField(validators=[required()])
+    review_id = IdField(validators=[required()])
     reason = TextAreaField(
         _l("Why hide it?"),
         validators=[DataRequired(message=_l("This field is required.")), _service_rule(check_text)],

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from shop import audit, clock
@@ -23,15 +23,17 @@ from shop.catalog.models import Product
 from shop.certification import services
 from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
-from shop.certification.views import send_scan
+from shop.certification.scans import drawn_pages
+from shop.certification.views import send_scan, send_scan_page
 from shop.enums import ProducerStatus
 from shop.errors import render_error_page
 from shop.extensions import db
-from shop.forms_common import max_length, required
+from shop.forms_common import IdField, max_length, required
 from shop.paging import page_arg
 from shop.producers.models import Producer
 from shop.producers.services import display_tax_code
 from shop.text import fold
+from shop.urls import db_int
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AUDIT_PAGE_SIZE = 50
@@ -90,6 +92,7 @@ def review(certificate_id: int):
         certificate=certificate,
         history=history,
         form=ReviewForm(),
+        pages=drawn_pages(certificate.scan_path) if certificate.scan_path else [],
         labels=services.STATUS_LABELS,
         level_labels=ISSUING_LEVEL_SHORT,
         conflict=current_user.producer is not None
@@ -145,8 +148,15 @@ def decide(certificate_id: int, action: str):
 @bp.get("/certificates/<int:certificate_id>/scan")
 @staff_required
 def scan(certificate_id: int):
-    """The scan, inline (images) or embedded (PDF) on the review page."""
+    """The original scan, downloaded as a file (never shown inline)."""
     return send_scan(_certificate(certificate_id))
+
+
+@bp.get("/certificates/<int:certificate_id>/scan/pages/<int:page>.png")
+@staff_required
+def scan_page(certificate_id: int, page: int):
+    """One page of the scan, drawn as an image, for the review page."""
+    return send_scan_page(_certificate(certificate_id), page)
 
 
 @bp.get("/certificates/expiring")
@@ -208,8 +218,8 @@ def audit_log():
     if filters["subject"]:
         kind, _sep, ident = filters["subject"].partition(":")
         query = query.where(AuditEntry.subject_type == kind)
-        if ident.isdigit():
-            query = query.where(AuditEntry.subject_id == int(ident))
+        if ident:
+            query = query.where(AuditEntry.subject_id == (db_int(ident) or -1))
     from shop.orders.producer_services import InvalidOrderFilter, parse_range
 
     try:
@@ -284,7 +294,7 @@ class ProducerStatusError(Exception):
 
 
 class ProducerStatusForm(FlaskForm):
-    producer_id = IntegerField(validators=[required()])
+    producer_id = IdField(validators=[required()])
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(message=_l("This field is required.")), max_length(1000)],
@@ -399,7 +409,7 @@ def reactivate_producer():
 
 
 class ManualRefundForm(FlaskForm):
-    sub_order_id = IntegerField(validators=[required()])
+    sub_order_id = IdField(validators=[required()])
     reference = StringField(_l("Transfer reference (optional)"), validators=[max_length(100)])
 
 

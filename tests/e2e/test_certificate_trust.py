@@ -201,7 +201,8 @@ def test_a_certificate_is_submitted_approved_verified_and_revoked(
     expect(queued).to_contain_text(PRODUCER)
     shot(page, "staff-review-queue")
 
-    # ... and the certificate: its scan is shown beside the facts.
+    # ... and the certificate: its scan, drawn by the shop as an image, beside the facts; the
+    # original file is only offered as a download.
     queued.get_by_role("link").click()
     review_url = f"{live_server}/staff/certificates/{certificate_id}"
     expect(page).to_have_url(review_url)
@@ -209,7 +210,12 @@ def test_a_certificate_is_submitted_approved_verified_and_revoked(
         re.compile(r"\bstatus-pending\b")
     )
     scan_image = page.locator(".review-layout .scan img")
-    expect(scan_image).to_have_attribute("src", f"/staff/certificates/{certificate_id}/scan")
+    expect(scan_image).to_have_attribute(
+        "src", f"/staff/certificates/{certificate_id}/scan/pages/1.png"
+    )
+    download = page.get_by_test_id("download-scan")
+    expect(download).to_have_attribute("href", f"/staff/certificates/{certificate_id}/scan")
+    expect(download).to_have_attribute("download", "")
     expect(scan_image).to_be_visible()
     page.wait_for_function(
         "img => img.complete && img.naturalWidth === 640", arg=scan_image.element_handle()

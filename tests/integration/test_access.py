@@ -68,6 +68,7 @@ def world(app, db, frozen_today):
         "image_id": image.id,
         "action": None,  # filled per endpoint below
         "direction": "up",
+        "page": 1,
         **order_values,
     }
     return users, values

@@ -158,12 +158,19 @@ def test_names_come_from_the_pixels_not_the_file(app):
     assert red_png.key.isalnum() and len(red_png.key) == 40
 
 
-def test_the_media_route_serves_renditions_for_a_year_and_404s_for_anything_else(app, client):
+def test_the_media_route_serves_a_listed_products_renditions_and_404s_for_anything_else(
+    app, db, client, frozen_today
+):
     stored = media.store_image(images.jpeg(size=(900, 600)))
+    db.session.add(
+        ProductImage(product=make_product(), key=stored.key, width=900, height=600, position=0)
+    )
+    db.session.commit()
     for url in (f"/media/{stored.key}-320.webp", f"/media/{stored.key}.jpg"):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert "max-age=31536000" in response.headers["Cache-Control"]
+        # Minutes, not a year: the product may leave the shop (tests/integration/test_media_access.py).
+        assert response.headers["Cache-Control"] == "public, max-age=600"
         assert response.mimetype in ("image/webp", "image/jpeg")
         assert Image.open(io.BytesIO(response.data)).format in ("WEBP", "JPEG")
         response.close()

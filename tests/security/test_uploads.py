@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from shop.catalog.models import ProductImage
 from shop.certification.models import Certificate
-from tests import images, scans
+from tests import images, pdfs, scans
 from tests.factories import make_producer, make_product
 from tests.security.conftest import sign_in, token_of
 
@@ -46,7 +46,7 @@ def png_then_zip() -> bytes:
 
 
 def pdf_with(catalog_extra: bytes) -> bytes:
-    return scans.PDF.replace(b"/Type/Catalog", b"/Type/Catalog" + catalog_extra)
+    return pdfs.one_page(catalog_extra)
 
 
 def pdf_with_hidden_open_action() -> bytes:
@@ -54,36 +54,31 @@ def pdf_with_hidden_open_action() -> bytes:
     return pdf_with(b"/Open#41ction<</S/Java#53cript/J#53(app.alert(1))>>")
 
 
-def pdf_with_compressed_open_action() -> bytes:
-    """The catalogue inside a compressed object stream (PDF 1.5): no plain-text /OpenAction."""
-    body = b"<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"
-    packed = zlib.compress(b"1 0 " + body)
-    return (
-        b"%PDF-1.5\n"
-        b"4 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length "
-        + str(len(packed)).encode()
-        + b">>stream\n"
-        + packed
-        + b"\nendstream endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+def pdf_with_compressed_open_action(*filters: str) -> bytes:
+    """The catalogue inside a compressed object stream (PDF 1.5): no plain-text /OpenAction,
+    and a name containing "obj" in the object stream's dictionary (issue #13, item 6)."""
+    return pdfs.one_page(
+        b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>",
+        packed=(1,),
+        filters=filters or ("FlateDecode",),
+        object_stream_extra=b"/Subobj true",
     )
 
 
-def pdf_with_streams(*streams: tuple[bytes, bytes]) -> bytes:
-    """A one-page PDF followed by extra objects (dictionary, stream body)."""
-    extra = b"".join(
-        b"%d 0 obj<<%s/Length %d>>stream\n%s\nendstream endobj\n" % (5 + n, head, len(body), body)
-        for n, (head, body) in enumerate(streams)
-    )
-    return scans.PDF.replace(b"trailer", extra + b"trailer")
+def encrypted_pdf() -> bytes:
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdfs.from_pikepdf(1))) as pdf:
+        pdf.save(out, encryption=pikepdf.Encryption(owner="chu-so-huu", user="mat-khau"))
+    return out.getvalue()
 
 
 NOT_AN_IMAGE = "This file is not an image we can read, or it is damaged."
 NOT_A_PHOTO_FORMAT = "The photo must be a JPEG, PNG or WebP image."
 SCAN_FORMAT = "The scan must be a JPEG, PNG or PDF file."
 ACTIVE_PDF = "This PDF contains scripts or attachments."
+ENCRYPTED_PDF = "This PDF is protected by a password."
 
 # kind → (bytes, filename, message on the photo form, message on the scan form)
 HOSTILE = {
@@ -111,6 +106,25 @@ HOSTILE = {
         NOT_AN_IMAGE,
         ACTIVE_PDF,
     ),
+    "pdf with open action in an LZW object stream": (
+        lambda: pdf_with_compressed_open_action("ASCIIHexDecode", "LZWDecode"),
+        "scan.pdf",
+        NOT_AN_IMAGE,
+        ACTIVE_PDF,
+    ),
+    "pdf with an embedded file": (
+        lambda: pdfs.one_page(
+            b"/Names<</EmbeddedFiles<</Names[(a.exe) 6 0 R]>>>>",
+            extra={
+                6: b"<</Type/Filespec/F(a.exe)/EF<</F 7 0 R>>>>",
+                7: b"<</Type/EmbeddedFile/Length 2>>stream\nMZ\nendstream",
+            },
+        ),
+        "scan.pdf",
+        NOT_AN_IMAGE,
+        ACTIVE_PDF,
+    ),
+    "encrypted pdf": (encrypted_pdf, "scan.pdf", NOT_AN_IMAGE, ENCRYPTED_PDF),
     "decompression bomb": (
         images.png_bomb,
         "anh.png",
@@ -126,15 +140,18 @@ POLYGLOTS = {
     "png then zip": png_then_zip,
     "pdf then zip": lambda: scans.PDF + zip_bytes() + b"\n%%EOF\n",
 }
-# Real scans the stricter PDF check must still take: binary image data where /JS or /AA turn
-# up by chance, and a compressed object stream with no action in it.
+# Real scans the PDF check must still take: binary image data where /JS or /AA turn up by
+# chance, a compressed object stream with no action in it, what scanner apps and qpdf write.
 BENIGN_PDFS = {
-    "image stream with /JS by chance": lambda: pdf_with_streams(
-        (b"/Subtype/Image/Filter/DCTDecode", b"\xff\xd8/JS /AA\x00\x01/Launch)\xff\xd9")
+    "image stream with /JS by chance": lambda: pdfs.one_page(
+        extra={
+            6: b"<</Type/XObject/Subtype/Image/Width 23/Height 1/BitsPerComponent 8"
+            b"/ColorSpace/DeviceGray/Length 23>>stream\n/JS /AA\x00\x01/Launch) obj \x00\nendstream"
+        }
     ),
-    "compressed object stream": lambda: pdf_with_streams(
-        (b"/Type/ObjStm/N 1/First 4/Filter/FlateDecode", zlib.compress(b"6 0 <</Count 1>>"))
-    ),
+    "compressed object stream": lambda: pdfs.one_page(packed=(1, 2, 5)),
+    "scanner app (Pillow)": lambda: pdfs.from_pillow(2),
+    "qpdf": lambda: pdfs.from_pikepdf(1),
 }
 
 
@@ -280,3 +297,68 @@ def test_a_file_name_never_chooses_where_or_as_what_a_file_is_stored(app, db, se
     certificate = db.session.scalars(sa.select(Certificate)).one()
     assert "/" not in certificate.scan_path and ".." not in certificate.scan_path
     assert image.key.isalnum()
+
+
+SCAN_KINDS = {
+    "pdf": (lambda: pdfs.from_pillow(2), "application/pdf", 2),
+    "png": (scans.png_bytes, "image/png", 1),
+    "jpeg": (scans.jpeg_bytes, "image/jpeg", 1),
+}
+
+
+@pytest.mark.parametrize("kind", list(SCAN_KINDS))
+def test_staff_see_a_scan_as_drawn_pages_and_the_original_only_downloads_sandboxed(
+    app, db, seller, kind
+):
+    from shop.enums import Role
+    from tests.factories import make_user
+
+    client, product = seller
+    build, content_type, pages = SCAN_KINDS[kind]
+    data = build()
+    assert upload_scan(client, product, data, f"scan.{kind}").status_code == 302
+    certificate = db.session.scalars(sa.select(Certificate)).one()
+    staff = sign_in(app, make_user(Role.STAFF))
+
+    page = staff.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
+    assert "<iframe" not in page and "<embed" not in page and "<object" not in page
+    for n in range(1, pages + 1):
+        src = f"/staff/certificates/{certificate.id}/scan/pages/{n}.png"
+        assert f'src="{src}"' in page
+        drawn = staff.get(src)
+        assert drawn.status_code == 200 and drawn.mimetype == "image/png"
+        body, cache = drawn.get_data(), drawn.headers["Cache-Control"]
+        drawn.close()
+        assert Image.open(io.BytesIO(body)).format == "PNG" and cache == "private, no-cache"
+    assert (
+        staff.get(f"/staff/certificates/{certificate.id}/scan/pages/{pages + 1}.png").status_code
+        == 404
+    )
+
+    for who, url in (
+        ("staff", f"/staff/certificates/{certificate.id}/scan"),
+        ("producer", f"/producer/certificates/{certificate.id}/scan"),
+    ):
+        response = (staff if who == "staff" else client).get(url)
+        assert response.status_code == 200, who
+        assert response.data == data, who  # kept as sent: evidence
+        assert response.mimetype == content_type
+        assert response.headers["Content-Disposition"].startswith("attachment;"), who
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        policy = response.headers["Content-Security-Policy"]
+        assert policy.split(";")[0] == "sandbox" and "default-src 'none'" in policy, policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cache-Control"] == "private, no-store"
+        response.close()
+
+
+def test_the_drawn_pages_are_for_staff_only(app, db, seller):
+    from tests.factories import make_user
+
+    client, product = seller
+    assert upload_scan(client, product, pdfs.from_pillow(1), "scan.pdf").status_code == 302
+    certificate = db.session.scalars(sa.select(Certificate)).one()
+    url = f"/staff/certificates/{certificate.id}/scan/pages/1.png"
+    assert client.get(url).status_code == 403  # its own producer: a staff page
+    assert sign_in(app, make_user()).get(url).status_code == 403
+    assert sign_in(app).get(url).status_code == 302  # to the log-in page

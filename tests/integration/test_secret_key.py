@@ -141,12 +141,13 @@ def test_processes_starting_together_agree_on_one_key(tmp_path):
     assert sorted(p.name for p in instance.iterdir()) == ["secret_key"]
 
 
-def forged_session(key: str, user_id: int) -> str:
-    """A session cookie saying "user N is logged in", signed with `key`."""
+def forged_session(key: str, user_login: str) -> str:
+    """A session cookie saying "this account is logged in" (its session token, Flask-Login's
+    alternative id), signed with `key`."""
     signer = Flask("forger")
     signer.secret_key = key
     serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
-    return serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+    return serializer.dumps({"_user_id": user_login, "_fresh": True})
 
 
 def test_a_session_signed_with_the_old_hard_coded_key_is_refused(
@@ -157,13 +158,13 @@ def test_a_session_signed_with_the_old_hard_coded_key_is_refused(
     demo = development_app(tmp_path / "demo", app.config["SQLALCHEMY_DATABASE_URI"])
     client = demo.test_client()
 
-    client.set_cookie("session", forged_session(OLD_HARD_CODED_KEY, staff.id))
+    client.set_cookie("session", forged_session(OLD_HARD_CODED_KEY, staff.session_token))
     refused = client.get("/staff/")
     assert refused.status_code == 302 and "/login" in refused.location
 
     # The same cookie signed with the instance's own key opens the page: the forgery was
     # well made, only its key was wrong.
-    client.set_cookie("session", forged_session(demo.secret_key, staff.id))
+    client.set_cookie("session", forged_session(demo.secret_key, staff.session_token))
     assert client.get("/staff/").status_code == 200
     with demo.app_context():
         db.engine.dispose()

@@ -518,6 +518,33 @@ def test_a_reviewer_who_owns_the_producer_may_not_decide_on_its_change(app, db, 
     assert stored(db, product.id).name == APPROVED_NAME
 
 
+def test_the_staff_queue_runs_a_fixed_number_of_queries(
+    app, db, frozen_today, staff, count_queries
+):
+    def waiting_changes(n: int) -> None:
+        for _ in range(n):
+            product = make_product()
+            db.session.add(
+                ProductRevision(
+                    product=product,
+                    name=product.name + " mới",
+                    product_set_code=9,
+                    proposed_by_id=product.producer.owner_id,
+                )
+            )
+        db.session.commit()
+
+    browser = signed_in(app, staff)
+    waiting_changes(1)
+    with count_queries() as one:
+        assert browser.get("/staff/revisions/").status_code == 200
+    waiting_changes(5)
+    with count_queries() as six:
+        page = browser.get("/staff/revisions/").get_data(as_text=True)
+    assert page.count('data-testid="revision-row"') == 6
+    assert six["n"] == one["n"], six["sql"]
+
+
 # --- certificates record what they certify ---------------------------------------------------
 
 

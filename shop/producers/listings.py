@@ -135,7 +135,6 @@ def _edit_page(product: Product, details=None, variant_form=None, upload_form=No
         certified=revisions.is_certified(product),
         revision=latest,
         changes=revisions.changes_for_display(latest) if pending else [],
-        revision_labels=revisions.STATUS_LABELS,
         form=details or ProductForm(formdata=None, data=_details_shown(product, pending)),
         variant_form=variant_form or VariantForm(formdata=None),
         upload_form=upload_form or ImageUploadForm(formdata=None),

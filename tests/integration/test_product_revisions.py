@@ -331,8 +331,8 @@ def test_the_producer_withdraws_a_waiting_change_and_the_approved_details_stay(a
     assert stored(db, fish_sauce.id).name == APPROVED_NAME
     page = producer.get(edit_page(fish_sauce)).get_data(as_text=True)
     assert 'data-testid="revision-pending"' not in page
-    again = post(producer, edit_page(fish_sauce), {}, action=withdraw)
     producer.set_cookie("lang", "en")
+    again = post(producer, edit_page(fish_sauce), {}, action=withdraw)
     assert "No change of this product is waiting for review" in producer.get(
         again.headers["Location"]
     ).get_data(as_text=True)
@@ -389,8 +389,12 @@ def test_staff_see_the_waiting_change_beside_the_certificate_and_its_scan(
 def test_staff_approve_a_change_and_the_shop_then_shows_the_new_name(app, db, fish_sauce, staff):
     propose(signed_in(app, fish_sauce.producer.owner), fish_sauce, name=NEW_NAME)
     revision = the_revision(db, fish_sauce)
-    response = decide(signed_in(app, staff), revision, "approve")
+    browser = signed_in(app, staff)
+    response = decide(browser, revision, "approve")
     assert response.status_code == 302 and response.headers["Location"] == "/staff/revisions/"
+    decided = browser.get(f"/staff/revisions/{revision.id}").get_data(as_text=True)
+    assert 'data-testid="revision-decision"' in decided and staff.full_name in decided
+    assert 'data-testid="approve-revision"' not in decided
 
     product = stored(db, fish_sauce.id)
     assert product.name == NEW_NAME and product.slug == "nuoc-mam-phu-quoc-40"
@@ -771,6 +775,49 @@ def test_staff_approving_while_the_producer_edits_never_apply_an_unseen_version(
         assert [(r.status, r.name, r.version) for r in decided] == [
             (RevisionStatus.PENDING, "Phiên bản chưa ai xem", 2)
         ]
+
+
+def test_a_refusal_racing_the_producers_edit_refuses_only_the_version_staff_saw(
+    app, db, fish_sauce, staff
+):
+    producer = signed_in(app, fish_sauce.producer.owner)
+    propose(producer, fish_sauce, name=NEW_NAME)
+    revision_id = the_revision(db, fish_sauce).id
+    owner_id, staff_id = fish_sauce.producer.owner_id, staff.id
+
+    def refuse(scoped):
+        revision = scoped.session.get(ProductRevision, revision_id)
+        revisions.refuse(revision, scoped.session.get(User, staff_id), 1, REASON)
+
+    def edit(scoped):
+        listing_services.update_product(
+            scoped.session.get(Product, fish_sauce.id),
+            ProductDetails(
+                name="Phiên bản thứ hai",
+                product_set_code=9,
+                description=DESCRIPTION,
+                net_content="Chai 500 ml",
+                ingredients="Cá cơm, muối biển",
+                shelf_life="24 tháng",
+            ),
+            scoped.session.get(User, owner_id),
+        )
+
+    outcomes = _race(app, refuse, edit)
+    db.session.expire_all()
+    rows = [
+        (r.status, r.name, r.version)
+        for r in db.session.scalars(sa.select(ProductRevision).order_by(ProductRevision.id))
+    ]
+    assert stored(db, fish_sauce.id).name == APPROVED_NAME
+    if outcomes[0] == "ok":  # staff refused version 1; the edit was refused or proposed anew
+        assert rows[0] == (RevisionStatus.REFUSED, NEW_NAME, 1)
+        assert outcomes[1] in ("ok", "refused"), outcomes
+        expected = [(RevisionStatus.PENDING, "Phiên bản thứ hai", 1)] if outcomes[1] == "ok" else []
+        assert rows[1:] == expected
+    else:  # the edit came first: version 2 waits, nobody refused what they did not see
+        assert outcomes == ["refused", "ok"], outcomes
+        assert rows == [(RevisionStatus.PENDING, "Phiên bản thứ hai", 2)]
 
 
 def test_two_edits_of_a_certified_product_at_once_leave_one_pending_change(app, db, fish_sauce):

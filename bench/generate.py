@@ -215,12 +215,13 @@ def _product(
             "slug": f"{slugify(name, 60)}-{product_id}",
             "description": _description(rng, name, spec, maker.province_name, stars),
             "status": ProductStatus.ACTIVE,
+            "certified_at": created,  # every generated product has an approved certificate
             "created_at": created,
             "updated_at": created,
         }
     )
     _variants(rng, catalogue, product_id, spec)
-    _certificates(rng, catalogue, product_id, maker, stars, today, now)
+    _certificates(rng, catalogue, catalogue.products[-1], maker, stars, today, now)
 
 
 def _variants(rng: random.Random, catalogue: Catalogue, product_id: int, spec: Specialty) -> None:
@@ -255,7 +256,7 @@ def _issuer(stars: int, province_name: str) -> tuple[str, IssuingLevel]:
 def _certificates(
     rng: random.Random,
     catalogue: Catalogue,
-    product_id: int,
+    product: dict,
     maker: _Maker,
     stars: int,
     today: dt.date,
@@ -278,7 +279,7 @@ def _certificates(
         catalogue.certificates.append(
             {
                 "id": serial,
-                "product_id": product_id,
+                "product_id": product["id"],
                 "producer_id": maker.id,
                 "number": number,
                 "number_key": rules.number_key(number),
@@ -290,6 +291,8 @@ def _certificates(
                 "stars": grade,
                 "expires_on": rules.expiry_for(decision),
                 "status": CertificateStatus.APPROVED,
+                "product_name": product["name"],
+                "product_set_code": product["product_set_code"],
                 "submitted_at": min(now, reviewed - dt.timedelta(days=3)),
                 "reviewer_id": 1,
                 "reviewed_at": min(now, reviewed),

@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts.views import bp as accounts_bp
     from shop.api.views import bp as api_bp
     from shop.cart.views import bp as cart_bp
+    from shop.catalog.revision_views import bp as revisions_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.certification.views import bp as certification_bp
     from shop.checkout.views import bp as checkout_bp
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
         payments_bp,
         producers_bp,
         reviews_bp,
+        revisions_bp,
         search_bp,
         seo_bp,
         staff_bp,

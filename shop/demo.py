@@ -283,6 +283,10 @@ def _certificate(
     if status != CertificateStatus.PENDING:
         certificate.reviewer = staff
         certificate.reviewed_at = reviewed_at
+    if status in (CertificateStatus.APPROVED, CertificateStatus.REVOKED):
+        certificate.product_name = product.name  # what staff approved against the scan
+        certificate.product_set_code = product.product_set_code
+        product.certified_at = reviewed_at
     return certificate
 
 

@@ -40,6 +40,15 @@ class CertificateStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class RevisionStatus(enum.StrEnum):
+    """A proposed change to what a certificate certifies: waiting, or decided."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
 class IssuingLevel(enum.StrEnum):
     DISTRICT = "district"
     PROVINCE = "province"

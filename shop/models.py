@@ -3,7 +3,7 @@
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.cart.models import Cart, CartLine
-from shop.catalog.models import Product, ProductImage, ProductSet, Variant
+from shop.catalog.models import Product, ProductImage, ProductRevision, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
 from shop.mail import OutboxMessage
@@ -35,6 +35,7 @@ __all__ = [
     "Producer",
     "Product",
     "ProductImage",
+    "ProductRevision",
     "ProductSearch",
     "ProductSet",
     "Review",

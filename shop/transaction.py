@@ -64,3 +64,20 @@ def _forget_soft(session: Session, previous_transaction) -> None:
     # Only the outermost transaction's rollback discards the work (a savepoint's does not).
     if previous_transaction.parent is None:
         _forget(session)
+
+
+def use_case(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Make `fn` one use case in one transaction: commit when it returns, roll back when it
+    raises (a refusal or anything else) and re-raise, so a refused use case wrote nothing."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return run

@@ -7,6 +7,7 @@ import itertools
 
 from stdnum.vn import mst
 
+from shop import clock
 from shop.accounts.models import User
 from shop.catalog.models import Product, Variant
 from shop.certification.models import Certificate
@@ -72,7 +73,17 @@ def make_producer(**fields) -> Producer:
 
 
 def make_certificate(product: Product, **fields) -> Certificate:
+    """A certificate of `product`, approved unless `status` says otherwise.
+
+    An approved (or revoked) one records the product's name and set, as the approval does,
+    and marks the product certified.
+    """
     n = next(_seq)
+    status = fields.pop("status", CertificateStatus.APPROVED)
+    if status in (CertificateStatus.APPROVED, CertificateStatus.REVOKED):
+        fields.setdefault("product_name", product.name)
+        fields.setdefault("product_set_code", product.product_set_code)
+        product.certified_at = product.certified_at or clock.utcnow()
     certificate = Certificate(
         product=product,
         producer=product.producer,
@@ -82,7 +93,7 @@ def make_certificate(product: Product, **fields) -> Certificate:
         issuing_body=fields.pop("issuing_body", "UBND thành phố Hà Nội"),
         issuing_level=fields.pop("issuing_level", IssuingLevel.PROVINCE),
         stars=fields.pop("stars", 4),
-        status=fields.pop("status", CertificateStatus.APPROVED),
+        status=status,
         **fields,
     )
     db.session.add(certificate)

@@ -127,6 +127,10 @@ _PRODUCT_SUMMARY = {
 _PRODUCT = {
     **_PRODUCT_SUMMARY,
     "description": STRING,
+    "claims": {
+        **_object({"net_content": STRING, "ingredients": STRING, "shelf_life": STRING}),
+        "description": "What the label claims, as staff approved it (empty when not given).",
+    },
     "variants": {"type": "array", "items": _ref("Variant")},
     "images": {"type": "array", "items": _ref("Image")},
 }
@@ -155,7 +159,23 @@ _VERIFIED_CERTIFICATE = _object(
         "number": STRING,
         "status": {"type": "string", "enum": ["valid", "expiring", "expired", "revoked"]},
         "days_left": {**_nullable(COUNT), "description": "Null unless valid or expiring."},
-        "product": _object({"name": STRING, "slug": STRING}),
+        "product": _object(
+            {
+                "name": {
+                    **STRING,
+                    "description": "The product's name as the certificate certifies it.",
+                },
+                "slug": STRING,
+                "product_set": {
+                    "type": "integer",
+                    "description": "The certified product set (see /api/v1/product-sets).",
+                },
+                "sold_as": {
+                    **_nullable(STRING),
+                    "description": "Its name on the shop today; null when not on sale.",
+                },
+            }
+        ),
         "producer": _object(
             {"name": STRING, "slug": STRING, "province": {**STRING, "description": "Its name."}}
         ),

@@ -127,6 +127,11 @@ def product(p: Product, c: Certificate) -> dict[str, Any]:
     return {
         **product_summary(p, c, {p.product_set_code: p.product_set}),
         "description": p.description,
+        "claims": {
+            "net_content": p.net_content,
+            "ingredients": p.ingredients,
+            "shelf_life": p.shelf_life,
+        },
         "variants": [variant(v) for v in p.variants],
         "images": [image(i) for i in p.images],
     }

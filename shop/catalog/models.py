@@ -10,10 +10,11 @@ from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop import clock
-from shop.enums import ProductStatus, enum_type
+from shop.enums import ProductStatus, RevisionStatus, enum_type
 from shop.extensions import db
 
 if TYPE_CHECKING:
+    from shop.accounts.models import User
     from shop.certification.models import Certificate
     from shop.producers.models import Producer
 
@@ -54,9 +55,16 @@ class Product(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The claims a certificate certifies along with the name and the set (free text, optional).
+    net_content: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    ingredients: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    shelf_life: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     status: Mapped[ProductStatus] = mapped_column(
         enum_type(ProductStatus, "product_status"), default=ProductStatus.DRAFT
     )
+    # Set by the first certificate approval: from then on, the certified facts change only
+    # through a ProductRevision that staff approve (shop.catalog.revisions).
+    certified_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow, onupdate=clock.utcnow)
 
@@ -112,3 +120,48 @@ class ProductImage(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class ProductRevision(db.Model):
+    """A change to a certified product's name, product set or claims, waiting for staff.
+
+    The product row keeps the approved values, so everything the shop shows and sells stays
+    as certified until staff approve; then the proposed values are copied onto the product.
+    At most one revision per product is pending (a partial unique index); `version` counts
+    the producer's edits of it, so staff decide on the version they saw.
+    """
+
+    __tablename__ = "product_revisions"
+    __table_args__ = (
+        sa.Index(
+            "uq_product_revisions_one_pending",
+            "product_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index("ix_product_revisions_status_proposed", "status", "proposed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    status: Mapped[RevisionStatus] = mapped_column(
+        enum_type(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    product_set_code: Mapped[int] = mapped_column(sa.ForeignKey("product_sets.code"))
+    net_content: Mapped[str] = mapped_column(sa.String(120), default="")
+    ingredients: Mapped[str] = mapped_column(sa.Text, default="")
+    shelf_life: Mapped[str] = mapped_column(sa.String(120), default="")
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    product: Mapped[Product] = relationship()
+    product_set: Mapped[ProductSet] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -15,7 +15,7 @@ from shop.extensions import db
 
 if TYPE_CHECKING:
     from shop.accounts.models import User
-    from shop.catalog.models import Product
+    from shop.catalog.models import Product, ProductSet
     from shop.producers.models import Producer
 
 
@@ -28,6 +28,13 @@ class Certificate(db.Model):
             f"stars BETWEEN {rules.MIN_STARS} AND {rules.MAX_STARS}", name="stars_ocop_range"
         ),
         sa.CheckConstraint("expires_on > decision_date", name="expires_after_decision"),
+        # What staff approved is recorded with the approval: no approved (or later revoked)
+        # certificate without the product name and set it certifies.
+        sa.CheckConstraint(
+            "status NOT IN ('approved', 'revoked')"
+            " OR (product_name IS NOT NULL AND product_set_code IS NOT NULL)",
+            name="certified_facts_recorded",
+        ),
         sa.UniqueConstraint("issuing_body_key", "number_key", name="uq_certificates_body_number"),
         sa.Index("ix_certificates_product_current", "product_id", "status", "expires_on"),
         # The "current certificate" subquery (newest first) as an index-only scan that stops
@@ -64,8 +71,13 @@ class Certificate(db.Model):
     review_reason: Mapped[str | None] = mapped_column(sa.Text)  # reject reason or staff message
     revoked_at: Mapped[dt.datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The product's name and set as staff approved them against the scan: what the public
+    # verification page shows, whatever the product is called later.
+    product_name: Mapped[str | None] = mapped_column(sa.String(200))
+    product_set_code: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sets.code"))
 
     product: Mapped[Product] = relationship(back_populates="certificates")
+    product_set: Mapped[ProductSet | None] = relationship()
     producer: Mapped[Producer] = relationship()
     reviewer: Mapped[User | None] = relationship()
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from shop import audit, clock
 from shop.accounts.models import User
+from shop.catalog import revisions
 from shop.catalog.models import Product
 from shop.certification import rules
 from shop.certification.models import Certificate, CertificateReminder
@@ -206,9 +207,24 @@ def _review(certificate: Certificate, reviewer: User, action: str, reason: str |
     return _snapshot(certificate)
 
 
-def approve(certificate: Certificate, reviewer: User) -> None:
-    """Staff checked the scan against the record: the product may be listed."""
+def approve(certificate: Certificate, reviewer: User, seen_facts: str | None = None) -> None:
+    """Staff checked the scan against the record: the product may be listed.
+
+    The certificate records the product's name and set as they are now (what the scan was
+    compared with), and the product's certified facts are frozen from here on. `seen_facts`
+    is the fingerprint of the facts the reviewer's page showed: if the producer changed them
+    meanwhile, nothing is approved.
+    """
     before = _review(certificate, reviewer, "approve", None)
+    product = revisions.lock_product(certificate.product)
+    if seen_facts is not None and seen_facts != revisions.fingerprint(product):
+        raise CertificateError(
+            _l(
+                "The producer changed the product's name, set or claims while you were "
+                "reviewing. Nothing was approved: check them against the scan again."
+            )
+        )
+    revisions.record_certification(certificate, product)
     certificate.status = CertificateStatus.APPROVED
     certificate.reviewer = reviewer
     certificate.reviewed_at = clock.utcnow()
@@ -342,7 +358,12 @@ class Verification:
             "number": c.number,
             "status": self.state,
             "days_left": max(self.days_left, 0) if self.state in ("valid", "expiring") else None,
-            "product": {"name": c.product.name, "slug": c.product.slug},
+            "product": {
+                "name": c.product_name,
+                "slug": c.product.slug,
+                "product_set": c.product_set_code,
+                "sold_as": c.product.name if self.on_sale else None,
+            },
             "producer": {
                 "name": c.producer.name,
                 "slug": c.producer.slug,
@@ -379,7 +400,11 @@ def verify(number: str) -> list[Verification]:
             Certificate.number_key == key,
             Certificate.status.in_([CertificateStatus.APPROVED, CertificateStatus.REVOKED]),
         )
-        .options(joinedload(Certificate.product), joinedload(Certificate.producer))
+        .options(
+            joinedload(Certificate.product),
+            joinedload(Certificate.producer),
+            joinedload(Certificate.product_set),
+        )
         .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
     )
     found = list(certificates)

@@ -67,6 +67,17 @@ class ProductForm(FlaskForm):
         validators=[required(), checked_by(rules.check_product_set)],
         validate_choice=False,
     )
+    net_content = StringField(
+        _l("Net content (optional)"), validators=[checked_by(rules.check_net_content)]
+    )
+    ingredients = TextAreaField(
+        _l("Ingredients (optional)"),
+        validators=[checked_by(rules.check_ingredients)],
+        render_kw={"rows": 3},
+    )
+    shelf_life = StringField(
+        _l("Shelf life (optional)"), validators=[checked_by(rules.check_shelf_life)]
+    )
     description = TextAreaField(
         _l("Description (optional)"),
         validators=[checked_by(rules.check_description)],

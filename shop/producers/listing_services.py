@@ -1,9 +1,14 @@
 """A producer's listings: products, their variants and photos.
 
-Functions take plain arguments, change the session and never commit (the view does). A refusal
-is a ListingError whose message is already translated and names the form field it belongs to.
-The check_* functions are the one definition of each rule; the forms call them too, so a person
-sees every problem at once and the CLI or API gets the same answers.
+Each public function is one use case in one transaction (`shop.transaction.use_case`): it
+commits when done and writes nothing when refused. A refusal is a ListingError whose message
+is already translated and names the form field it belongs to. The check_* functions are the
+one definition of each rule; the forms call them too, so a person sees every problem at once
+and the CLI or API gets the same answers.
+
+Every change a producer makes to a product is in the audit log (who, what, before and after),
+with the product as its subject. The certified facts (name, product set, claims) go through
+`shop.catalog.revisions`: once a certificate was approved, a change to them waits for staff.
 """
 
 from __future__ import annotations
@@ -15,16 +20,24 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from shop import media
+from shop import audit, media
+from shop.accounts.models import User
+from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
+from shop.catalog.revisions import CertifiedFacts
 from shop.enums import ProductStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.producers.models import Producer
 from shop.slugs import unique_slug
+from shop.transaction import use_case
 
 NAME_LENGTH = (2, 200)
 DESCRIPTION_MAX = 5000
+NET_CONTENT_MAX = 120
+INGREDIENTS_MAX = 2000
+SHELF_LIFE_MAX = 120
 LABEL_MAX = 80
 SKU_MAX = 64
 PRICE_RANGE = (1, 1_000_000_000)  # whole VND
@@ -56,22 +69,20 @@ STATUS_LABELS = {
 }
 
 
-class ListingError(Exception):
+class ListingError(Refused):
     """A refused listing action; `message` is for the person, `field` marks the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
 class ProductDetails:
-    """What a producer says about a product."""
+    """What a producer says about a product: the certified facts and the description."""
 
     name: str
     product_set_code: int | None
     description: str = ""
+    net_content: str = ""
+    ingredients: str = ""
+    shelf_life: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,36 @@ def check_description(description: str | None) -> str:
     if len(description) > DESCRIPTION_MAX:
         raise ListingError(_l("At most %(n)s characters.", n=DESCRIPTION_MAX), "description")
     return description
+
+
+def _check_text(text: str | None, most: int, field: str) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > most:
+        raise ListingError(_l("At most %(n)s characters.", n=most), field)
+    return text
+
+
+def check_net_content(text: str | None) -> str:
+    return _check_text(text, NET_CONTENT_MAX, "net_content")
+
+
+def check_ingredients(text: str | None) -> str:
+    return _check_text(text, INGREDIENTS_MAX, "ingredients")
+
+
+def check_shelf_life(text: str | None) -> str:
+    return _check_text(text, SHELF_LIFE_MAX, "shelf_life")
+
+
+def check_facts(details: ProductDetails) -> CertifiedFacts:
+    """The certified facts a producer typed, checked (ListingError on the first problem)."""
+    return CertifiedFacts(
+        name=check_name(details.name),
+        product_set_code=check_product_set(details.product_set_code).code,
+        net_content=check_net_content(details.net_content),
+        ingredients=check_ingredients(details.ingredients),
+        shelf_life=check_shelf_life(details.shelf_life),
+    )
 
 
 def check_product_set(code: int | None) -> ProductSet:
@@ -196,51 +237,78 @@ def check_alt_text(text: str | None) -> str:
     return text
 
 
-def create_product(producer: Producer, details: ProductDetails) -> Product:
+def _record(action: str, product: Product, actor: User, before=None, after=None) -> None:
+    audit.record(action, product, actor=actor, before=before, after=after, summary=product.name)
+
+
+@use_case
+def create_product(producer: Producer, details: ProductDetails, actor: User) -> Product:
     """A new draft product; its slug is made from the name once and never changes."""
-    name = check_name(details.name)
+    facts = check_facts(details)
     product = Product(
         producer=producer,
-        name=name,
-        slug=unique_slug(Product.slug, name),
-        product_set=check_product_set(details.product_set_code),
+        slug=unique_slug(Product.slug, facts.name),
         description=check_description(details.description),
         status=ProductStatus.DRAFT,
     )
+    facts.apply_to(product)
     db.session.add(product)
     db.session.flush()
+    _record("product.created", product, actor, after=facts.as_dict())
     return product
 
 
-def update_product(product: Product, details: ProductDetails) -> None:
-    """Change the name, set and description; the slug (the public URL) stays as it was."""
-    product.name = check_name(details.name)
-    product.product_set = check_product_set(details.product_set_code)
-    product.description = check_description(details.description)
+@use_case
+def update_product(product: Product, details: ProductDetails, actor: User) -> str:
+    """Save the product's details; the slug (the public URL) stays as it was.
+
+    The description changes at once. The certified facts change at once until the product's
+    first certificate is approved; after that they become a revision for staff (see
+    shop.catalog.revisions) and the shop keeps the approved ones. Returns the revisions
+    Outcome for the certified facts.
+    """
+    facts = check_facts(details)
+    description = check_description(details.description)
+    revisions.lock_product(product)
+    before, after = {}, {}
+    if product.description != description:
+        before["description"], after["description"] = product.description, description
+        product.description = description
+    outcome, facts_before, facts_after = revisions.change_facts(product, facts, actor)
+    before.update(facts_before)
+    after.update(facts_after)
+    if after:
+        _record("product.updated", product, actor, before, after)
     db.session.flush()
+    return outcome
 
 
-def publish(product: Product) -> None:
-    """Draft → active. It goes on sale once its certificate is approved, not before."""
-    if product.status != ProductStatus.DRAFT:
-        raise ListingError(_l("Only a draft can be published."))
-    _require_variants(product)
-    product.status = ProductStatus.ACTIVE
+STATUS_MOVES = {
+    "publish": (ProductStatus.DRAFT, ProductStatus.ACTIVE, _l("Only a draft can be published.")),
+    "hide": (
+        ProductStatus.ACTIVE,
+        ProductStatus.HIDDEN,
+        _l("Only a published product can be hidden."),
+    ),
+    "show": (
+        ProductStatus.HIDDEN,
+        ProductStatus.ACTIVE,
+        _l("Only a hidden product can be shown again."),
+    ),
+}
 
 
-def hide(product: Product) -> None:
-    """Active → hidden: off the shop at once, kept for later."""
-    if product.status != ProductStatus.ACTIVE:
-        raise ListingError(_l("Only a published product can be hidden."))
-    product.status = ProductStatus.HIDDEN
-
-
-def show(product: Product) -> None:
-    """Hidden → active again."""
-    if product.status != ProductStatus.HIDDEN:
-        raise ListingError(_l("Only a hidden product can be shown again."))
-    _require_variants(product)
-    product.status = ProductStatus.ACTIVE
+@use_case
+def change_status(product: Product, move: str, actor: User) -> None:
+    """publish: draft → active (on sale once its certificate is approved, not before);
+    hide: active → hidden (off the shop at once, kept for later); show: hidden → active."""
+    source, target, wrong_state = STATUS_MOVES[move]
+    if product.status != source:
+        raise ListingError(wrong_state)
+    if target == ProductStatus.ACTIVE:
+        _require_variants(product)
+    product.status = target
+    _record(f"product.{move}", product, actor, {"status": source.value}, {"status": target.value})
 
 
 def _require_variants(product: Product) -> None:
@@ -248,6 +316,16 @@ def _require_variants(product: Product) -> None:
         raise ListingError(
             _l("Add at least one variant (pack, price and stock) before publishing.")
         )
+
+
+def _variant_facts(variant: Variant) -> dict:
+    return {
+        "sku": variant.sku,
+        "label": variant.label,
+        "price": variant.price,
+        "stock": variant.stock,
+        "weight_grams": variant.weight_grams,
+    }
 
 
 def _checked_variant(details: VariantDetails) -> dict:
@@ -283,7 +361,8 @@ def _flush_variant(sku: str) -> None:
         raise _sku_taken(sku) from None
 
 
-def add_variant(product: Product, details: VariantDetails) -> Variant:
+@use_case
+def add_variant(product: Product, details: VariantDetails, actor: User) -> Variant:
     """A new variant at the end of the product's list."""
     values = _checked_variant(details)
     check_sku_free(values["sku"])
@@ -291,18 +370,32 @@ def add_variant(product: Product, details: VariantDetails) -> Variant:
     variant = Variant(product=product, position=position, **values)
     db.session.add(variant)
     _flush_variant(values["sku"])
+    _record("product.variant_added", product, actor, after=_variant_facts(variant))
     return variant
 
 
-def update_variant(variant: Variant, details: VariantDetails) -> None:
+@use_case
+def update_variant(variant: Variant, details: VariantDetails, actor: User) -> None:
+    """Change a variant's pack, SKU, price, stock or weight."""
     values = _checked_variant(details)
     check_sku_free(values["sku"], variant.id)
+    old = _variant_facts(variant)
     for name, value in values.items():
         setattr(variant, name, value)
     _flush_variant(values["sku"])
+    changed = [k for k, v in _variant_facts(variant).items() if old[k] != v]
+    if changed:
+        _record(
+            "product.variant_updated",
+            variant.product,
+            actor,
+            {"sku": old["sku"], **{k: old[k] for k in changed}},
+            {"sku": variant.sku, **{k: values[k] for k in changed}},
+        )
 
 
-def delete_variant(variant: Variant) -> None:
+@use_case
+def delete_variant(variant: Variant, actor: User) -> None:
     """Remove a variant; a published product keeps at least one."""
     product = variant.product
     if product.status == ProductStatus.ACTIVE and len(product.variants) <= 1:
@@ -312,12 +405,14 @@ def delete_variant(variant: Variant) -> None:
                 "Add another variant first, or hide the product."
             )
         )
+    _record("product.variant_deleted", product, actor, before=_variant_facts(variant))
     product.variants.remove(variant)
     db.session.delete(variant)
     db.session.flush()
 
 
-def add_image(product: Product, data: bytes, alt_text: str = "") -> ProductImage:
+@use_case
+def add_image(product: Product, data: bytes, alt_text: str, actor: User) -> ProductImage:
     """Check, clean and store an uploaded photo and add it after the product's others.
 
     An empty alt text means "the product's name" (templates fall back to it), so it follows
@@ -346,28 +441,56 @@ def add_image(product: Product, data: bytes, alt_text: str = "") -> ProductImage
     )
     db.session.add(image)
     db.session.flush()
+    _record("product.photo_added", product, actor, after=_photo_facts(image))
     return image
 
 
-def update_image(image: ProductImage, alt_text: str) -> None:
+def _photo_facts(image: ProductImage) -> dict:
+    return {"photo": image.key, "alt_text": image.alt_text}
+
+
+@use_case
+def update_image(image: ProductImage, alt_text: str, actor: User) -> None:
+    """Change a photo's description (its alt text)."""
+    old = image.alt_text
     image.alt_text = check_alt_text(alt_text)
+    if image.alt_text != old:
+        _record(
+            "product.photo_updated",
+            image.product,
+            actor,
+            {"photo": image.key, "alt_text": old},
+            _photo_facts(image),
+        )
 
 
-def move_image(image: ProductImage, step: int) -> None:
+@use_case
+def move_image(image: ProductImage, step: int, actor: User) -> None:
     """Swap a photo with its neighbour (step -1: earlier, +1: later); the first is the cover."""
     images = list(image.product.images)
     index = images.index(image)
     other = index + step
     if not 0 <= other < len(images):
         return
+    order = [each.key for each in images]
     images[index], images[other] = images[other], images[index]
     for position, each in enumerate(images):
         each.position = position
     db.session.flush()
+    _record(
+        "product.photos_reordered",
+        image.product,
+        actor,
+        {"photos": order},
+        {"photos": [each.key for each in images]},
+    )
 
 
-def delete_image(image: ProductImage) -> None:
+@use_case
+def delete_image(image: ProductImage, actor: User) -> None:
     """Remove a photo from the product (its files may be shared, so they stay)."""
-    image.product.images.remove(image)
+    product = image.product
+    _record("product.photo_deleted", product, actor, before=_photo_facts(image))
+    product.images.remove(image)
     db.session.delete(image)
     db.session.flush()

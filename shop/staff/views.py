@@ -132,8 +132,8 @@ def decide(certificate_id: int, action: str):
     try:
         if needs_reason:
             handler(certificate, current_user, form.reason.data or "")
-        else:
-            handler(certificate, current_user)
+        else:  # approve, on the product's certified facts the reviewer saw
+            handler(certificate, current_user, request.form.get("facts") or None)
     except services.CertificateError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from shop import create_app
-from shop.catalog.models import ProductImage
+from shop.catalog.models import ProductImage, ProductRevision
 from shop.enums import CertificateStatus, Role
 from tests.conftest import csrf_from
 from tests.factories import make_producer, make_product, make_user
@@ -59,6 +59,13 @@ def world(app, db, frozen_today):
         "staff": make_user(Role.STAFF),
     }
     on_sale = make_product(owner)
+    revision = ProductRevision(
+        product=on_sale,
+        name="Tên mới chờ duyệt",
+        product_set_code=on_sale.product_set_code,
+        proposed_by_id=owner.owner.id,
+    )
+    db.session.add(revision)
     db.session.commit()
     order_values = _an_order(db, on_sale)
     values = {
@@ -69,6 +76,7 @@ def world(app, db, frozen_today):
         "action": None,  # filled per endpoint below
         "direction": "up",
         "page": 1,
+        "revision_id": revision.id,
         **order_values,
     }
     return users, values
@@ -91,7 +99,11 @@ def _an_order(db, product):
     return {"number": order.number, "sub_order_id": order.sub_orders[0].id}
 
 
-ACTIONS = {"staff.decide": "approve", "producers.change_status": "hide"}
+ACTIONS = {
+    "staff.decide": "approve",
+    "producers.change_status": "hide",
+    "revisions.decide": "refuse",
+}
 
 
 def _url(app, endpoint, values):

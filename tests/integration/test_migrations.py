@@ -85,10 +85,9 @@ def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
             INSTANCE_PATH=str(tmp_path / "i"),
         )
         with app.app_context():
-            flask_migrate.upgrade(revision="0002_listing_indexes")
-            # The factories write today's users table; 0004 adds this column, so it exists
-            # only while they run.
-            db.session.execute(sa.text("ALTER TABLE users ADD COLUMN session_token VARCHAR(64)"))
+            # The rows are made by today's models (at head), then the schema goes back to
+            # 0002 with them, as a deployment at 0002 held them.
+            flask_migrate.upgrade()
             sync_product_sets()
             cooperative = make_producer(name="HTX Trà Shan Tuyết Suối Giàng")
             products = [
@@ -104,8 +103,9 @@ def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
             # product_search as a deployment at 0002 holds it (written by the backend's SQL)
             documents, _gone = documents_for({p.id for p in products})
             db.session.execute(_UPSERT, [_params(d) for d in documents])
-            db.session.execute(sa.text("ALTER TABLE users DROP COLUMN session_token"))
             db.session.commit()
+            db.session.remove()
+            flask_migrate.downgrade(revision="0002_listing_indexes")
 
             flask_migrate.upgrade()
             migrated = _autocomplete_rows()

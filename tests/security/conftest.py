@@ -103,7 +103,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     from shop import media
     from shop.accounts.services import make_reset_token
     from shop.cart.models import Cart, CartLine
-    from shop.catalog.models import ProductImage
+    from shop.catalog.models import ProductImage, ProductRevision
     from shop.certification.scans import store_scan
     from shop.enums import CertificateStatus, PaymentMethod, Role
     from shop.reviews import services as reviews
@@ -133,6 +133,10 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     make_product(other, name="Nước mắm khác", slug="nuoc-mam-khac")
     buyer = make_user(full_name="Trần Thị Mai", email="mai@example.vn")
     staff = make_user(Role.STAFF, full_name="Kiểm Duyệt", email="staff@example.vn")
+    revision = ProductRevision(  # a rename of the tea waiting for staff
+        product=tea, name="Trà sen Tây Hồ", product_set_code=11, proposed_by=owner_producer.owner
+    )
+    db.session.add(revision)
     db.session.commit()
 
     delivered = place_for(buyer, (coffee, 1), (tea, 1), method=PaymentMethod.COD)
@@ -163,6 +167,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "image_id": image.id,
             "image_key": image.key,
             "certificate_id": waiting.certificates[0].id,
+            "revision_id": revision.id,
             "number": open_order.number,
             "sub_order_id": open_order.sub_orders[0].id,
             "delivered_number": delivered.number,

@@ -64,6 +64,7 @@ PER_ENDPOINT = {
     ("reviews.post", "number"): "delivered_number",
     ("accounts.reset_password", "token"): "reset_token",
     ("staff.decide", "action"): "approve",
+    ("revisions.decide", "action"): "approve",
     ("producers.change_status", "action"): "hide",
     ("producers.move_image", "direction"): "down",
 }

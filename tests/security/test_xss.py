@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductRevision
 from shop.orders.models import Order
-from tests.factories import make_producer, make_product, make_user
+from tests.factories import make_certificate, make_producer, make_product, make_user
 from tests.security.conftest import deliver, place_for, sign_in, token_of
 from tests.security.test_headers import inline_script_in
 
@@ -46,21 +46,28 @@ def hostile(app, db, frozen_today, fast_demo):
         description=payload("Story"),
         street=payload("ProducerStreet"),
     )
-    product = make_product(producer, name="Cà phê tạm", slug="ca-phe-hostile")
+    # certified after its details are saved: then they change only by a revision for staff
+    product = make_product(producer, name="Cà phê tạm", slug="ca-phe-hostile", certificate=False)
     buyer = make_user(full_name=payload("Buyer"), email="buyer@example.vn")
     db.session.commit()
 
     owner = sign_in(app, owner_account)
     page = f"/producer/products/{product.id}"
-    saved = owner.post(
-        page,
-        data={
-            "name": "Cà phê " + payload("Name")[:150],
-            "product_set_code": "13",
-            "description": payload("Description"),
-            "csrf_token": token_of(owner, page),
-        },
-    )
+    details = {
+        "name": "Cà phê " + payload("Name")[:150],
+        "product_set_code": "13",
+        "net_content": payload("Net")[:120],
+        "ingredients": payload("Ingredients"),
+        "shelf_life": payload("Shelf")[:120],
+        "description": payload("Description"),
+    }
+    saved = owner.post(page, data={**details, "csrf_token": token_of(owner, page)})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.session.expire_all()
+    make_certificate(db.session.get(Product, product.id))
+    db.session.commit()
+    proposal = {**details, "name": "Cà phê " + payload("Proposed")[:150]}
+    saved = owner.post(page, data={**proposal, "csrf_token": token_of(owner, page)})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     variant = product.variants[0]
     variant_page = f"{page}/variants/{variant.id}"
@@ -129,6 +136,7 @@ def hostile(app, db, frozen_today, fast_demo):
         "guest": sign_in(app),
         "product": product,
         "order": order,
+        "revision": db.session.scalars(sa.select(ProductRevision.id)).one(),
     }
 
 
@@ -148,6 +156,9 @@ def test_every_field_really_holds_the_payload(db, hostile):
     product = hostile["product"]
     assert SCRIPT in product.name and SCRIPT in product.description
     assert SCRIPT in product.variants[0].label and SCRIPT in product.images[0].alt_text
+    assert all(SCRIPT in text for text in (product.net_content, product.ingredients))
+    assert SCRIPT in product.shelf_life
+    assert SCRIPT in db.session.scalars(sa.select(ProductRevision.name)).one()
     assert SCRIPT in hostile["order"].note and SCRIPT in hostile["order"].street
     from shop.reviews.models import Review
 
@@ -159,8 +170,14 @@ def pages(hostile) -> list[tuple[str, str, list[str]]]:
     """(who, path, fields whose payload the page must show escaped)."""
     order, product = hostile["order"], hostile["product"]
     sub = order.sub_orders[0].id
+    revision = hostile["revision"]
     return [
-        ("guest", f"/p/{product.slug}", ["Name", "Description", "Pack", "Producer", "Review"]),
+        (
+            "guest",
+            f"/p/{product.slug}",
+            ["Name", "Description", "Net", "Ingredients", "Shelf", "Pack", "Producer", "Review"],
+        ),
+        ("guest", "/verify/" + product.certificates[0].number, ["Name", "Producer"]),
         ("guest", "/products", ["Name"]),
         ("guest", "/", []),
         ("guest", "/search?q=ca+phe", ["Name"]),
@@ -170,7 +187,7 @@ def pages(hostile) -> list[tuple[str, str, list[str]]]:
         ("buyer", f"/orders/{order.number}", ["Name"]),
         ("buyer", "/account/orders", []),
         ("owner", "/producer/", []),
-        ("owner", f"/producer/products/{product.id}", ["Name", "Description"]),
+        ("owner", f"/producer/products/{product.id}", ["Name", "Proposed", "Net", "Description"]),
         ("owner", "/producer/orders", []),
         ("owner", f"/producer/orders/{sub}", ["Name", "Street", "Note"]),
         ("owner", f"/producer/orders/{sub}/packing-slip", ["Name", "Street", "Note"]),
@@ -179,6 +196,9 @@ def pages(hostile) -> list[tuple[str, str, list[str]]]:
         ("staff", "/staff/orders", []),
         ("staff", "/staff/reviews", ["Review"]),
         ("staff", "/staff/producers", ["Producer"]),
+        ("staff", "/staff/revisions/", ["Name", "Producer"]),
+        ("staff", f"/staff/revisions/{revision}", ["Name", "Proposed", "Net", "Producer"]),
+        ("staff", f"/staff/certificates/{product.certificates[0].id}", ["Name", "Producer"]),
     ]
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -215,17 +216,66 @@ def count_queries(app):
     return counting
 
 
-@pytest.fixture
-def fast_demo(monkeypatch):
-    """Make the demo loader quick: one tiny picture per product (the test config already
-    hashes passwords cheaply). The full load, pictures and scrypt included, is tested in
-    test_demo.py."""
+def _quick_drawings(patch: pytest.MonkeyPatch) -> None:
+    """One tiny picture per demo product and a tiny scan per certificate."""
     import io
 
     from PIL import Image
 
-    from shop import demo
+    from shop.demo import pictures, scans
 
-    buffer = io.BytesIO()
-    Image.new("RGB", (12, 9), (200, 150, 90)).save(buffer, "PNG")
-    monkeypatch.setattr(demo, "_pictures", lambda row: [(buffer.getvalue(), row.name)])
+    def tiny(colour: tuple[int, int, int]) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (12, 9), colour).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    picture, scan = tiny((200, 150, 90)), tiny((250, 248, 240))
+    patch.setattr(pictures, "product_pictures", lambda row: [(picture, row.name)])
+    patch.setattr(scans, "certificate_scan", lambda facts: scan)
+
+
+@pytest.fixture
+def fast_demo(monkeypatch):
+    """Make the demo loader quick: tiny drawings (the test config already hashes passwords
+    cheaply). The full load, drawings and scrypt included, is tested in test_demo.py."""
+    _quick_drawings(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(_schema, tmp_path_factory):
+    """On SQLite, the schema template with the demo loaded on FROZEN_TODAY (tiny drawings),
+    and its instance folder: loading goes through every service and takes seconds, copying
+    takes milliseconds. None on PostgreSQL, where each test loads it."""
+    if not _schema.startswith("sqlite"):
+        return None
+    from shop.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    database = folder / "demo.db"
+    shutil.copy(_schema.removeprefix("sqlite:///"), database)
+    app = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", INSTANCE_PATH=str(folder / "i")
+    )
+    with pytest.MonkeyPatch.context() as patch, app.app_context(), clock.frozen(FROZEN_TODAY):
+        _quick_drawings(patch)
+        load_demo()
+        _db.session.remove()
+        _db.engine.dispose()
+    return database, folder / "i"
+
+
+@pytest.fixture
+def demo_loaded(app, db, fast_demo, frozen_today, _demo_template):
+    """The demo as `flask demo load` leaves it (committed) on FROZEN_TODAY, tiny drawings."""
+    if _demo_template is None:
+        from shop.demo import load_demo
+
+        load_demo()
+        return db
+    database, instance = _demo_template
+    db.session.remove()
+    db.engine.dispose()
+    shutil.copy(database, app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    for folder in ("media", "scans"):
+        shutil.copytree(instance / folder, Path(app.instance_path) / folder, dirs_exist_ok=True)
+    return db

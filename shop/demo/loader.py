@@ -84,14 +84,14 @@ def load_demo() -> int:
 def _load() -> int:
     """Accounts, producers, then each missing product with its story; how many were new."""
     plans = plan_products(PRODUCTS, PRODUCERS, clock.today())
-    sync_product_sets()
-    joined = iter(sign_up_moments(plans, 2 + len(PRODUCERS)))
-    staff = _ensure_accounts(joined)
-    producers = {row.code: _ensure_producer(row, next(joined)) for row in PRODUCERS}
     existing = set(db.session.scalars(sa.select(Product.slug)))
     missing = [plan for plan in plans if plan.slug not in existing]
-    with contextlib.closing(_drawn(missing)) as drawn:
-        for plan, drawing in drawn:
+    with _drawings(missing) as drawings:  # drawn on other threads while accounts are made
+        sync_product_sets()
+        joined = iter(sign_up_moments(plans, 2 + len(PRODUCERS)))
+        staff = _ensure_accounts(joined)
+        producers = {row.code: _ensure_producer(row, next(joined)) for row in PRODUCERS}
+        for plan, drawing in zip(missing, drawings, strict=True):
             _make_product(plan, drawing, producers[plan.producer.code], staff)
     return len(missing)
 
@@ -231,8 +231,10 @@ def _on(moment: dt.datetime) -> Iterator[None]:
         db.session.flush()
 
 
-def _drawn(plans: list[Plan]) -> Iterator[tuple[Plan, Drawing]]:
-    """Each plan with its drawings, made ahead on other threads (Pillow releases the GIL).
+@contextlib.contextmanager
+def _drawings(plans: list[Plan]) -> Iterator[Iterator[Drawing]]:
+    """The plans' drawings, in order, made on other threads from now on (Pillow releases
+    the GIL); leaving the block cancels what is not started.
 
     The threads also put the pictures through the media pipeline (the slow part: the WebP
     renditions); its files are named by their content, so the producer's upload then finds
@@ -249,6 +251,6 @@ def _drawn(plans: list[Plan]) -> Iterator[tuple[Plan, Drawing]]:
 
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:
-        yield from zip(plans, pool.map(draw, plans), strict=True)
+        yield pool.map(draw, plans)
     finally:
         pool.shutdown(cancel_futures=True)

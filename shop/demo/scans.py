@@ -68,6 +68,7 @@ def _glass(draw: ImageDraw.ImageDraw, offset: int) -> None:
 
 
 def _border(draw: ImageDraw.ImageDraw) -> None:
+    """A red frame inside a gold one, with diamond corners."""
     width, height = SIZE
     draw.rectangle((28, 28, width - 28, height - 28), outline=RED, width=10)
     draw.rectangle((48, 48, width - 48, height - 48), outline=GOLD, width=4)
@@ -90,6 +91,7 @@ def _heading(draw: ImageDraw.ImageDraw, body: str) -> None:
 
 
 def _title(draw: ImageDraw.ImageDraw, stars: int) -> None:
+    """The title, the rating in words and as five stars (the earned ones filled)."""
     centre = SIZE[0] / 2
     draw.text((centre, 270), "GIẤY CHỨNG NHẬN", font=font(76, "serif-bold"), fill=RED, anchor="mm")
     subtitle = f"SẢN PHẨM OCOP ĐẠT HẠNG {stars} SAO"

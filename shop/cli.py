@@ -24,11 +24,16 @@ backup_cli = AppGroup("backup", help="Backups: create, verify and restore archiv
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo producers, products and accounts (safe to run again)."""
-    from shop.demo import DEMO_ACCOUNTS, load_demo
+    """Load the demo producers, products and accounts (safe to run again).
 
-    created = load_demo()
-    db.session.commit()
+    The demo goes through the shop's own services and commits as it goes: after a failure,
+    running it again finishes what is missing."""
+    from shop.demo import DEMO_ACCOUNTS, DemoError, load_demo
+
+    try:
+        created = load_demo()
+    except DemoError as error:
+        raise click.ClickException(f"The demo could not be loaded: {error}") from None
     click.echo(f"Demo catalogue ready ({created} new products).")
     _print_accounts(DEMO_ACCOUNTS)
 

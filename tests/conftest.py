@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -215,17 +216,106 @@ def count_queries(app):
     return counting
 
 
-@pytest.fixture
-def fast_demo(monkeypatch):
-    """Make the demo loader quick: one tiny picture per product (the test config already
-    hashes passwords cheaply). The full load, pictures and scrypt included, is tested in
-    test_demo.py."""
+def _quick_drawings(patch: pytest.MonkeyPatch) -> None:
+    """One tiny picture per demo product and a tiny scan per certificate."""
     import io
 
     from PIL import Image
 
-    from shop import demo
+    from shop.demo import pictures, scans
 
-    buffer = io.BytesIO()
-    Image.new("RGB", (12, 9), (200, 150, 90)).save(buffer, "PNG")
-    monkeypatch.setattr(demo, "_pictures", lambda row: [(buffer.getvalue(), row.name)])
+    def tiny(colour: tuple[int, int, int]) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (12, 9), colour).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    picture, scan = tiny((200, 150, 90)), tiny((250, 248, 240))
+    patch.setattr(pictures, "product_pictures", lambda row: [(picture, row.name)])
+    patch.setattr(scans, "certificate_scan", lambda facts: scan)
+
+
+@pytest.fixture
+def fast_demo(monkeypatch):
+    """Make the demo loader quick: tiny drawings (the test config already hashes passwords
+    cheaply). The full load, drawings and scrypt included, is tested in test_demo.py."""
+    _quick_drawings(monkeypatch)
+
+
+DEMO_SCHEMA = "demo_template"  # PostgreSQL: where the loaded demo's rows wait between tests
+
+
+@pytest.fixture(scope="session")
+def _demo_template(_schema, tmp_path_factory):
+    """The demo loaded once per session on FROZEN_TODAY (tiny drawings), since loading goes
+    through every service and takes seconds: on SQLite a database file to copy, on PostgreSQL
+    a copy of its rows in a schema of their own (loaded with the postgres search backend, so
+    its search rows are there too); and the instance folder holding its media and scans."""
+    from shop.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    postgres = not _schema.startswith("sqlite")
+    database = None if postgres else folder / "demo.db"
+    if database is not None:
+        shutil.copy(_schema.removeprefix("sqlite:///"), database)
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=_schema if postgres else f"sqlite:///{database}",
+        INSTANCE_PATH=str(folder / "instance"),
+        SEARCH_BACKEND="postgres" if postgres else "whoosh",
+    )
+    with pytest.MonkeyPatch.context() as patch, app.app_context(), clock.frozen(FROZEN_TODAY):
+        _quick_drawings(patch)
+        load_demo()
+        _db.session.remove()
+        if postgres:
+            _copy_rows(_demo_tables(), "public", DEMO_SCHEMA, fresh=True)
+            _empty_postgres()
+        _db.engine.dispose()
+    yield database, folder / "instance"
+    if postgres:
+        engine = sa.create_engine(_schema)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {DEMO_SCHEMA} CASCADE"))
+        engine.dispose()
+
+
+def _demo_tables() -> list[sa.Table]:
+    """Every table a test may fill, parents first (the product sets are reference data)."""
+    return [t for t in _db.metadata.sorted_tables if t.name != "product_sets"]
+
+
+def _copy_rows(tables: list[sa.Table], source: str, target: str, fresh: bool = False) -> None:
+    """PostgreSQL: copy every row of `tables` from one schema to the other, then move the
+    target's id sequences past the copied ids (a table made fresh has none to move)."""
+    with _db.engine.begin() as conn:
+        if fresh:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {target} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {target}"))
+        for table in tables:
+            if fresh:
+                sql = f"CREATE TABLE {target}.{table.name} AS TABLE {source}.{table.name}"
+            else:
+                sql = f"INSERT INTO {target}.{table.name} SELECT * FROM {source}.{table.name}"
+            conn.execute(sa.text(sql))
+            if not fresh and "id" in table.c and table.c.id.autoincrement is not False:
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{target}.{table.name}', 'id'), "
+                        f"coalesce((SELECT max(id) FROM {target}.{table.name}), 0) + 1, false)"
+                    )
+                )
+
+
+@pytest.fixture
+def demo_loaded(app, db, fast_demo, frozen_today, _demo_template):
+    """The demo as `flask demo load` leaves it (committed) on FROZEN_TODAY, tiny drawings."""
+    database, instance = _demo_template
+    db.session.remove()
+    if database is None:
+        _copy_rows(_demo_tables(), DEMO_SCHEMA, "public")
+    else:
+        db.engine.dispose()
+        shutil.copy(database, app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    for folder in ("media", "scans"):
+        shutil.copytree(instance / folder, Path(app.instance_path) / folder, dirs_exist_ok=True)
+    return db

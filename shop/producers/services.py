@@ -25,6 +25,8 @@ LEGAL_FORM_LABELS = {
 }
 
 _PERSONAL_ID = re.compile(r"^\d{12}$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_LENGTH = (3, 80)
 
 
 class ProducerError(AccountError):
@@ -55,6 +57,24 @@ def display_tax_code(stored: str) -> str:
     return mst.format(stored) if len(stored) in (10, 13) else stored
 
 
+def check_slug(slug: str) -> str:
+    """A chosen public address (/producers/<slug>): a–z, digits, single hyphens; not taken."""
+    low, high = SLUG_LENGTH
+    if not (_SLUG.match(slug or "") and low <= len(slug) <= high):
+        raise ProducerError(
+            _l(
+                "The address may use lower-case letters a–z, digits and single hyphens "
+                "(%(low)s to %(high)s characters).",
+                low=low,
+                high=high,
+            ),
+            field="slug",
+        )
+    if db.session.scalar(sa.select(Producer.id).where(Producer.slug == slug)) is not None:
+        raise ProducerError(_l("Another producer already has this address."), field="slug")
+    return slug
+
+
 def register_producer(
     *,
     email: str,
@@ -69,9 +89,16 @@ def register_producer(
     phone: str,
     description: str = "",
     preferred_language: str = "vi",
+    slug: str | None = None,
 ) -> Producer:
-    """Create the owner's account and the producer profile together (one transaction)."""
+    """Create the owner's account and the producer profile together (one transaction).
+
+    The public address is made from the name, unless a `slug` is chosen (a producer who
+    keeps the address it is known by, or the demo catalogue's fixed ones).
+    """
     tax_code = normalize_tax_code(tax_code, legal_form)
+    if slug is not None:
+        slug = check_slug(slug)
     if not geo.is_valid_province(province_code):
         raise ProducerError(_l("Choose a province from the list."), field="province_code")
     if not geo.ward_in_province(ward_code, province_code):
@@ -93,7 +120,7 @@ def register_producer(
     producer = Producer(
         owner=user,
         name=producer_name.strip(),
-        slug=unique_slug(Producer.slug, producer_name),
+        slug=slug or unique_slug(Producer.slug, producer_name),
         legal_form=legal_form,
         tax_code=tax_code,
         province_code=province_code,

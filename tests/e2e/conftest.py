@@ -204,12 +204,13 @@ class DemoTemplate:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
     """`load_demo()` into a template database, once per session (5 to 10 s on 2 cores).
 
-    The products' pictures are really drawn and stored (the screenshots should look like the
-    shop), but only the first of each (the demo adds a line-up of the packs to products with
-    several); passwords are hashed cheaply, as everywhere in the test config. The
-    media folder is shared by every test's app: they only read it.
+    The products' pictures and the certificates' scans are really drawn and stored (the
+    screenshots should look like the shop), but only the first picture of each product (the
+    demo adds a line-up of the packs to products with several); passwords are hashed cheaply,
+    as everywhere in the test config. The media folder is shared by every test's app: they
+    only read it (the scans stay in the template's instance folder, which no page shows).
     """
-    from shop import demo
+    from shop.demo import load_demo, pictures
 
     folder = tmp_path_factory.mktemp("demo-template")
     template = DemoTemplate(database=folder / "demo.db", media=folder / "media")
@@ -220,13 +221,12 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
         MEDIA_ROOT=str(template.media),
     )
 
-    demo_pictures = demo._pictures
+    drawn = pictures.product_pictures
 
     with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(demo, "_pictures", lambda row: demo_pictures(row)[:1])
+        patch.setattr(pictures, "product_pictures", lambda row: drawn(row)[:1])
         db.create_all()
-        demo.load_demo()
-        db.session.commit()
+        load_demo()
         db.session.remove()
         db.engine.dispose()
     return template

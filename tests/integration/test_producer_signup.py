@@ -105,6 +105,64 @@ def test_a_tax_code_already_registered_is_refused(db, english, submit):
     assert counts(db) == (1, 1)
 
 
+def sign_up(**change) -> Producer:
+    """The sign-up service itself, as the demo catalogue and the form's view call it."""
+    from shop.producers.services import register_producer
+
+    arguments = {
+        "email": "htx@caphe.vn",
+        "password": "ca-phe-robusta",
+        "full_name": "Y Moan Êban",
+        "producer_name": "Hợp tác xã Cà phê Ea Tu",
+        "legal_form": LegalForm.COOPERATIVE,
+        "tax_code": valid_tax_code(4242),
+        "province_code": DAK_LAK,
+        "ward_code": a_ward_of(DAK_LAK),
+        "street": "Thôn 3",
+        "phone": "+84905111222",
+    }
+    return register_producer(**{**arguments, **change})
+
+
+def test_a_producer_may_keep_the_address_it_is_known_by(db):
+    producer = sign_up(slug="ca-phe-ea-tu-buon-ma-thuot")
+    db.session.commit()
+
+    assert producer.slug == "ca-phe-ea-tu-buon-ma-thuot"
+    assert sign_up(email="khac@caphe.vn", tax_code=valid_tax_code(77)).slug == (
+        "hop-tac-xa-ca-phe-ea-tu"  # without a chosen address, one is made from the name
+    )
+
+
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("Ca-Phe", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("cà-phê", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("ca_phe", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("ca--phe", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("-ca-phe", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("ca-phe/x", "Địa chỉ chỉ gồm chữ thường a–z không dấu, chữ số và dấu gạch ngang đơn"),
+        ("ab", "(từ 3 đến 80 ký tự)"),
+        ("a" * 81, "(từ 3 đến 80 ký tự)"),
+        ("htx-da-co", "Một nhà sản xuất khác đã dùng địa chỉ này."),
+    ],
+)
+def test_a_chosen_address_must_be_a_free_plain_slug(db, slug, message):
+    from shop.producers.services import ProducerError
+
+    make_producer(slug="htx-da-co")
+    db.session.commit()
+
+    with pytest.raises(ProducerError) as refused:
+        sign_up(slug=slug)
+
+    assert refused.value.field == "slug"
+    assert message in str(refused.value.message)
+    db.session.rollback()
+    assert counts(db) == (1, 1)
+
+
 def test_the_ward_list_follows_the_province(client):
     wards = client.get(f"/geo/wards/{DAK_LAK}").get_json()
     assert len(wards) > 50

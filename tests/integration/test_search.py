@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from shop import clock
 from shop.catalog.models import Product
 from shop.certification import services as certification
-from shop.demo import NEVER_LISTED_SLUGS, load_demo
+from shop.demo import NEVER_LISTED_SLUGS
 from shop.enums import ProducerStatus, ProductStatus, Role
 from shop.search import SearchQuery, _with_rebuild, check, search_products, suggest
 from shop.search import backend as search_backend
@@ -37,10 +37,8 @@ def backend(request, app):
 
 
 @pytest.fixture
-def demo(backend, db, fast_demo, frozen_today):
-    load_demo()
-    db.session.commit()
-    return db
+def demo(backend, demo_loaded):
+    return demo_loaded
 
 
 def names(text: str, **filters) -> list[str]:

@@ -1,84 +1,21 @@
-"""The demo catalogue that `flask demo load` puts in the database.
+"""The demo's product pictures, drawn with Pillow: nothing is downloaded.
 
-`load_demo()` is idempotent: producers and products are keyed on fixed slugs, users on their
-e-mail, so running it again creates nothing. It adds to the session and flushes; the caller
-commits. Certificate dates are computed from today, so the demo stays valid whenever it is
-loaded, and four products are deliberately never listed (NEVER_LISTED_SLUGS) to show why.
-Product pictures are drawn with Pillow, nothing is downloaded.
+Each product gets a large pack with its name on the label (a woven basket, a hat or a lamp
+gets a name card instead), plus a line-up of its packs when it has several. The pictures are
+PNG bytes for the shop's own photo pipeline, as a producer's upload would be.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import os
-import secrets
-import threading
-import zlib
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import sqlalchemy as sa
-from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
-from stdnum.vn import mst
 
-from shop import clock, geo
-from shop.accounts.models import User
-from shop.accounts.services import find_by_email
-from shop.catalog.models import Product, ProductImage, Variant
-from shop.catalog.services import sync_product_sets
-from shop.certification.models import Certificate
-from shop.demo_data import PRODUCERS, PRODUCTS, ProducerRow, ProductRow
-from shop.enums import CertificateStatus, IssuingLevel, ProductStatus, Role
-from shop.extensions import db
-from shop.media import StoredImage, store_image
-from shop.phones import normalize_mobile
-from shop.producers.models import Producer
-from shop.text import fold, slugify
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    """A demo login that `flask demo load` prints."""
-
-    role: str
-    email: str
-    password: str
-    full_name: str
-
-
-DEMO_ACCOUNTS = [
-    DemoAccount("customer", "khach@demo.cho-ocop.vn", "demo-khach-2026", "Nguyễn Thu Trang"),
-    DemoAccount("producer", "htx.caphe@demo.cho-ocop.vn", "demo-caphe-2026", "Trần Văn Khánh"),
-    DemoAccount("producer", "nuocmam@demo.cho-ocop.vn", "demo-nuocmam-2026", "Lê Thị Ngọc Hân"),
-    DemoAccount("staff", "staff@demo.cho-ocop.vn", "demo-staff-2026", "Phạm Minh Quân"),
-]
-
-# Products that exist, are active and have variants, but must never be on sale.
-EXPIRED, REVOKED, PENDING, REJECTED = NEVER_LISTED_SLUGS = (
-    "ruou-sim-phu-quoc",  # its only certificate is past its 36 months
-    "mam-tep-chung-thit-hau-loc",  # certificate revoked after a food-safety check
-    "bot-ca-cao-nguyen-chat-dak-lak",  # certificate waiting for staff review
-    "dau-goi-bo-ket-thao-duoc-phong-dien",  # certificate scan rejected by staff
-)
-REVOKE_REASON = (
-    "Đoàn kiểm tra liên ngành lấy mẫu tại cơ sở: lô sản phẩm không đạt chỉ tiêu vi sinh vật. "
-    "UBND tỉnh đã ra quyết định thu hồi giấy chứng nhận OCOP."
-)
-REJECT_REASON = (
-    "Ảnh chụp giấy chứng nhận bị mờ, không đọc được số và ngày quyết định. "
-    "Vui lòng tải lên bản quét rõ nét của giấy chứng nhận."
-)
-
-MINISTRY_MERGED = dt.date(2025, 3, 1)  # Bộ NN&PTNT + Bộ TN&MT → Bộ Nông nghiệp và Môi trường
-PROVINCES_MERGED = dt.date(2025, 7, 1)  # 34 provinces, district committees abolished
+from shop.demo.data import ProductRow
+from shop.demo.drawing import font, wrap
 
 SIZE = (1200, 900)
 SCALE = 2  # pictures are drawn at twice the size and reduced, for smooth edges
-FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 # (background top, background bottom, table, package) colours for each product set.
 PALETTES = {
@@ -124,237 +61,7 @@ NAME_SHAPES = (
 )
 
 
-def load_demo() -> int:
-    """Add the demo producers, products and accounts; returns how many products were new."""
-    sync_product_sets()
-    staff = _ensure_accounts()
-    producers = {row.code: (row, _ensure_producer(row)) for row in PRODUCERS}
-    existing = set(db.session.scalars(sa.select(Product.slug)))
-    missing = [(n, row) for n, row in enumerate(PRODUCTS, 1) if slugify(row.name) not in existing]
-    pictures = _store_pictures([row for _, row in missing])
-    for (serial, row), stored in zip(missing, pictures, strict=True):
-        producer_row, producer = producers[row.producer]
-        product = _create_product(row, producer_row, producer, staff, serial)
-        _attach_pictures(product, stored)
-    db.session.flush()
-    return len(missing)
-
-
-def _ensure_accounts() -> User:
-    """Create the customer and staff demo accounts (producers come later); returns staff."""
-    roles = {"customer": Role.CUSTOMER, "staff": Role.STAFF}
-    users = {
-        a.role: _ensure_user(a.email, a.full_name, roles[a.role], a.password)
-        for a in DEMO_ACCOUNTS
-        if a.role in roles
-    }
-    return users["staff"]
-
-
-def _ensure_user(
-    email: str, full_name: str, role: Role, password: str | None, phone: str | None = None
-) -> User:
-    """The account for `email`, created if missing; a listed demo password is kept working."""
-    user = find_by_email(email)
-    if user is None:
-        user = User(email=email, full_name=full_name, role=role, phone=phone)
-        user.set_password(password or secrets.token_urlsafe(18))
-        db.session.add(user)
-        db.session.flush()
-    elif password and not user.check_password(password):
-        user.set_password(password)  # someone changed it: the printed table must stay true
-    return user
-
-
-def _demo_password(email: str) -> str | None:
-    """The published password of a demo account, or None for the other producer owners."""
-    return next((a.password for a in DEMO_ACCOUNTS if a.email == email), None)
-
-
-def _ensure_producer(row: ProducerRow) -> Producer:
-    """The producer with this slug, created with its owner account if missing."""
-    phone = normalize_mobile(row.phone)
-    owner = _ensure_user(
-        row.owner_email, row.owner_name, Role.PRODUCER, _demo_password(row.owner_email), phone
-    )
-    producer = db.session.scalar(sa.select(Producer).where(Producer.slug == row.slug))
-    if producer is not None:
-        return producer
-    producer = Producer(
-        owner=owner,
-        name=row.name,
-        slug=row.slug,
-        legal_form=row.legal_form,
-        tax_code=tax_code(row.tax_base),
-        province_code=row.province,
-        ward_code=ward_code(row.province, row.ward),
-        street=row.street,
-        phone=phone,
-        description=row.description,
-    )
-    db.session.add(producer)
-    db.session.flush()
-    return producer
-
-
-def tax_code(base: str) -> str:
-    """A 10-digit tax code from 9 digits: the next base whose check digit is a single digit."""
-    number = int(base)
-    while True:
-        digits = f"{number:09d}"
-        check = mst.calc_check_digit(digits)
-        if len(check) == 1:
-            return digits + check
-        number += 1
-
-
-def ward_code(province: int, name: str) -> int:
-    """The code of the named ward or commune of `province` (whitespace-insensitive)."""
-    wanted = " ".join(name.split())
-    for code, ward_name in geo.wards(province):
-        if " ".join(ward_name.split()) == wanted:
-            return code
-    raise LookupError(f"no ward {name!r} in province {province}")
-
-
-def _create_product(
-    row: ProductRow, producer_row: ProducerRow, producer: Producer, staff: User, serial: int
-) -> Product:
-    """Add the product with its variants and its certificate."""
-    slug = slugify(row.name)
-    product = Product(
-        producer=producer,
-        product_set_code=row.set_code,
-        name=row.name,
-        slug=slug,
-        description=row.description,
-        status=ProductStatus.ACTIVE,
-    )
-    db.session.add(product)
-    prefix = f"{producer_row.code}-{_initials(slug)}"
-    for position, (label, price, stock, weight) in enumerate(row.variants):
-        db.session.add(
-            Variant(
-                product=product,
-                sku=f"{prefix}-{position + 1}",
-                label=label,
-                price=price,
-                stock=stock,
-                weight_grams=weight,
-                position=position,
-            )
-        )
-    db.session.add(_certificate(row, producer_row, product, staff, serial))
-    return product
-
-
-def _initials(slug: str) -> str:
-    """First letters of a slug's words, upper case: "mat-ong-bac-ha" → "MOBH"."""
-    return "".join(word[0] for word in slug.split("-")).upper()
-
-
-def _certificate(
-    row: ProductRow, producer_row: ProducerRow, product: Product, staff: User, serial: int
-) -> Certificate:
-    """The product's certificate: approved, or the never-listed product's bad one."""
-    decision_date = clock.today() - dt.timedelta(days=row.days_ago)
-    body, level, suffix = issuer(row, producer_row, decision_date)
-    decision = zlib.crc32(f"{body}{decision_date}".encode()) % 3900 + 100  # one per body and day
-    status = {
-        REVOKED: CertificateStatus.REVOKED,
-        PENDING: CertificateStatus.PENDING,
-        REJECTED: CertificateStatus.REJECTED,
-    }.get(product.slug, CertificateStatus.APPROVED)
-    review_days = {REVOKED: 12, REJECTED: 5}.get(product.slug, min(30, row.days_ago // 2))
-    reviewed_at = clock.utcnow() - dt.timedelta(days=review_days)
-    certificate = Certificate(
-        product=product,
-        producer=product.producer,
-        number=f"OCOP-{_body_initials(body)}-{decision_date.year}-{serial:04d}",
-        decision_number=f"{decision}/{suffix}",
-        decision_date=decision_date,
-        issuing_body=body,
-        issuing_level=level,
-        stars=row.stars,
-        status=status,
-        submitted_at=reviewed_at - dt.timedelta(days=2),
-        review_reason={REVOKED: REVOKE_REASON, REJECTED: REJECT_REASON}.get(product.slug),
-    )
-    if status != CertificateStatus.PENDING:
-        certificate.reviewer = staff
-        certificate.reviewed_at = reviewed_at
-    if status in (CertificateStatus.APPROVED, CertificateStatus.REVOKED):
-        certificate.product_name = product.name  # what staff approved against the scan
-        certificate.product_set_code = product.product_set_code
-        product.certified_at = reviewed_at
-    return certificate
-
-
-def issuer(
-    row: ProductRow, producer_row: ProducerRow, day: dt.date
-) -> tuple[str, IssuingLevel, str]:
-    """(issuing body, level, decision-number suffix) of a decision taken on `day`."""
-    if row.stars == 5:
-        if day >= MINISTRY_MERGED:
-            return "Bộ Nông nghiệp và Môi trường", IssuingLevel.NATIONAL, "QĐ-BNNMT"
-        return "Bộ Nông nghiệp và Phát triển nông thôn", IssuingLevel.NATIONAL, "QĐ-BNN-KTHT"
-    if day >= PROVINCES_MERGED:
-        return province_committee(producer_row.province), IssuingLevel.PROVINCE, "QĐ-UBND"
-    if row.district and row.stars == 3 and producer_row.district_body:
-        return producer_row.district_body, IssuingLevel.DISTRICT, "QĐ-UBND"
-    return producer_row.old_body, IssuingLevel.PROVINCE, "QĐ-UBND"
-
-
-def province_committee(province: int) -> str:
-    """ "UBND tỉnh Đắk Lắk" or "UBND thành phố Huế" for a current province code."""
-    name = geo.province_name(province)
-    if name.startswith("Thành phố "):
-        return "UBND thành phố " + name.removeprefix("Thành phố ")
-    return "UBND tỉnh " + name
-
-
-def _body_initials(body: str) -> str:
-    """Letters for a certificate number: "QG" for the ministry, else the place's initials."""
-    if body.startswith("Bộ "):
-        return "QG"
-    place = body.removeprefix("UBND ")
-    for unit in ("tỉnh ", "thành phố ", "huyện ", "thị xã "):
-        place = place.removeprefix(unit)
-    words = fold(place).replace("'", " ").split()
-    return (words[0][:3] if len(words) == 1 else "".join(w[0] for w in words)).upper()
-
-
-# --- Pictures -------------------------------------------------------------------------------
-
-
-def _store_pictures(rows: list[ProductRow]) -> list[list[tuple[StoredImage, str]]]:
-    """Draw and store each product's pictures, on all cores (Pillow releases the GIL)."""
-    app = current_app._get_current_object()
-
-    def work(row: ProductRow) -> list[tuple[StoredImage, str]]:
-        with app.app_context():
-            return [(store_image(data), alt) for data, alt in _pictures(row)]
-
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(work, rows))
-
-
-def _attach_pictures(product: Product, stored: list[tuple[StoredImage, str]]) -> None:
-    """Add a ProductImage row for each stored picture, in order."""
-    for position, (image, alt) in enumerate(stored):
-        db.session.add(
-            ProductImage(
-                product=product,
-                key=image.key,
-                width=image.width,
-                height=image.height,
-                alt_text=alt,
-                position=position,
-            )
-        )
-
-
-def _pictures(row: ProductRow) -> list[tuple[bytes, str]]:
+def product_pictures(row: ProductRow) -> list[tuple[bytes, str]]:
     """(PNG, alt text): the product, plus a line-up of its packs when it has several."""
     pictures = [(_product_picture(row), row.name)]
     if len(row.variants) > 1:
@@ -637,31 +344,12 @@ def _fit(text: str, width: float, height: float) -> tuple[list[str], ImageFont.F
     """Wrap `text` with the largest font size that fits the box."""
     for size in range(56 * SCALE, 10 * SCALE, -2 * SCALE):
         font = _font(size // SCALE)
-        lines = _wrap(text, font, width)
+        lines = wrap(text, font, width)
         if len(lines) * size * 1.2 <= height and all(font.getlength(x) <= width for x in lines):
             return lines, font
     return [text], _font(10)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    """Greedy word wrap by measured width."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans Bold at `size` 1x pixels (drawn at double size), or Pillow's own font."""
-    return _thread_font(size, threading.get_ident())
-
-
-@cache
-def _thread_font(size: int, _thread: int) -> ImageFont.FreeTypeFont:
-    """One font object per thread: a FreeType face must not be used by two at once."""
-    if FONT_PATH.exists():
-        return ImageFont.truetype(str(FONT_PATH), size * SCALE)
-    return ImageFont.load_default(size=size * SCALE)
+    """The bold face at `size` 1x pixels (drawn at double size)."""
+    return font(size * SCALE)

@@ -1,12 +1,15 @@
-"""The demo catalogue as data: producers and products read by shop.demo.load_demo().
+"""The demo catalogue as data: accounts, producers, products and what happens to them.
 
 Everything here is invented but plausible: real OCOP specialties, real provinces and wards
-(post-July-2025 units), tax codes whose check digit shop.demo computes. Dates are not stored:
-each product gives how many days before today its OCOP decision was taken.
+(post-July-2025 units), tax codes whose check digit shop.demo.plan computes. Dates are not
+stored: each product gives how many days before today its OCOP decision was taken, so the demo
+stays valid whenever it is loaded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from shop.enums import LegalForm
@@ -15,6 +18,48 @@ COOP = LegalForm.COOPERATIVE
 FIRM = LegalForm.ENTERPRISE
 GROUP = LegalForm.COOPERATIVE_GROUP
 HOUSEHOLD = LegalForm.HOUSEHOLD_BUSINESS
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login that `flask demo load` prints."""
+
+    role: str
+    email: str
+    password: str
+    full_name: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("customer", "khach@demo.cho-ocop.vn", "demo-khach-2026", "Nguyễn Thu Trang"),
+    DemoAccount("producer", "htx.caphe@demo.cho-ocop.vn", "demo-caphe-2026", "Trần Văn Khánh"),
+    DemoAccount("producer", "nuocmam@demo.cho-ocop.vn", "demo-nuocmam-2026", "Lê Thị Ngọc Hân"),
+    DemoAccount("staff", "staff@demo.cho-ocop.vn", "demo-staff-2026", "Phạm Minh Quân"),
+]
+
+# Products that exist, are active and have variants, but must never be on sale.
+EXPIRED, REVOKED, PENDING, REJECTED = NEVER_LISTED_SLUGS = (
+    "ruou-sim-phu-quoc",  # approved while valid; its 36 months have since run out
+    "mam-tep-chung-thit-hau-loc",  # approved, then revoked after a food-safety check
+    "bot-ca-cao-nguyen-chat-dak-lak",  # sent back once for changes, resubmitted, waiting
+    "dau-goi-bo-ket-thao-duoc-phong-dien",  # its scan was unreadable: rejected
+)
+REVOKE_REASON = (
+    "Đoàn kiểm tra liên ngành lấy mẫu tại cơ sở: lô sản phẩm không đạt chỉ tiêu vi sinh vật. "
+    "UBND tỉnh đã ra quyết định thu hồi giấy chứng nhận OCOP."
+)
+REJECT_REASON = (
+    "Ảnh chụp giấy chứng nhận bị mờ, không đọc được số và ngày quyết định. "
+    "Vui lòng tải lên bản quét rõ nét của giấy chứng nhận."
+)
+# The pending certificate was first declared with a mistyped decision number.
+CHANGES_MESSAGE = (
+    "Số quyết định khai báo không khớp với bản quét giấy chứng nhận. "
+    "Vui lòng kiểm tra lại số quyết định và gửi lại."
+)
+
+MINISTRY_MERGED = dt.date(2025, 3, 1)  # Bộ NN&PTNT + Bộ TN&MT → Bộ Nông nghiệp và Môi trường
+PROVINCES_MERGED = dt.date(2025, 7, 1)  # 34 provinces, district committees abolished
 
 
 class ProducerRow(NamedTuple):

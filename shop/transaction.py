@@ -14,9 +14,10 @@ failing callback is logged and never undoes the commit (retry commands pick up w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -26,6 +27,7 @@ from shop.extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "on_commit"
+_DEPTH = "use_case_depth"
 
 
 def on_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -68,16 +70,34 @@ def _forget_soft(session: Session, previous_transaction) -> None:
 
 def use_case(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Make `fn` one use case in one transaction: commit when it returns, roll back when it
-    raises (a refusal or anything else) and re-raise, so a refused use case wrote nothing."""
+    raises (a refusal or anything else) and re-raise, so a refused use case wrote nothing.
+
+    Use cases nest: one called inside another (or inside `one_transaction()`) joins the
+    caller's transaction, and only the outermost commits or rolls back — so a caller that must
+    make several use cases one all-or-nothing step (the demo loader, a command) can."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException:
-            db.session.rollback()
-            raise
-        db.session.commit()
-        return result
+        with one_transaction():
+            return fn(*args, **kwargs)
 
     return run
+
+
+@contextlib.contextmanager
+def one_transaction() -> Iterator[None]:
+    """The block is one transaction: committed at its end, rolled back if it raises; inside
+    another one (or a use case) it joins that one instead."""
+    session = db.session()
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield
+    except BaseException:
+        if depth == 0:
+            db.session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+    if depth == 0:
+        db.session.commit()

@@ -51,6 +51,7 @@ from shop.phones import normalize_mobile
 from shop.producers import listing_services as listing
 from shop.producers.models import Producer
 from shop.producers.services import register_producer
+from shop.transaction import one_transaction
 
 WORKERS = min(4, os.cpu_count() or 1)
 REFUSALS = (AccountError, listing.ListingError, certification.CertificateError, Refused)
@@ -71,14 +72,10 @@ class Drawing:
 
 def load_demo() -> int:
     """Create whatever of the demo is missing, in one transaction that it commits; returns
-    how many products were new. Raises DemoError when the shop refuses a step."""
-    try:
-        created = _load()
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return created
+    how many products were new. Raises DemoError when the shop refuses a step. The use cases
+    it plays join this one transaction (shop.transaction.one_transaction)."""
+    with one_transaction():
+        return _load()
 
 
 def _load() -> int:
@@ -180,13 +177,14 @@ def _list(plan: Plan, drawn: list[tuple[bytes, str]], producer: Producer) -> Pro
     """Draft, variants, photos (through the media pipeline), then publish."""
     row = plan.row
     details = listing.ProductDetails(row.name, row.set_code, row.description)
-    product = listing.create_product(producer, details)
+    owner = producer.owner
+    product = listing.create_product(producer, details, owner)
     for position, (label, price, stock, weight) in enumerate(row.variants):
         variant = listing.VariantDetails(label, plan.sku(position), price, stock, weight)
-        listing.add_variant(product, variant)
+        listing.add_variant(product, variant, owner)
     for data, alt_text in drawn:
-        listing.add_image(product, data, alt_text)
-    listing.publish(product)
+        listing.add_image(product, data, alt_text, owner)
+    listing.change_status(product, "publish", owner)
     return product
 
 

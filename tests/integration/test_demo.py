@@ -105,20 +105,20 @@ def test_a_failure_half_way_leaves_nothing_and_the_next_load_makes_everything(
 ):
     from shop.producers import listing_services
 
-    publish = listing_services.publish
+    change_status = listing_services.change_status
 
-    def publish_but_fail_on_the_tenth(product):
+    def publish_but_fail_on_the_tenth(product, move, actor):
         if product.name == "Tiêu sọ trắng Phú Quốc":  # PRODUCTS[9]
             raise RuntimeError("the machine stopped")
-        publish(product)
+        change_status(product, move, actor)
 
-    monkeypatch.setattr(listing_services, "publish", publish_but_fail_on_the_tenth)
+    monkeypatch.setattr(listing_services, "change_status", publish_but_fail_on_the_tenth)
     with pytest.raises(RuntimeError, match="the machine stopped"):
         load_demo()
 
     assert set(counts(db).values()) == {0}  # no account, producer, product, entry or e-mail
 
-    monkeypatch.setattr(listing_services, "publish", publish)
+    monkeypatch.setattr(listing_services, "change_status", change_status)
     assert load_demo() == len(PRODUCTS)
     products = demo_products(db)
     assert len(products) == len(PRODUCTS)
@@ -266,7 +266,8 @@ def test_the_pending_certificate_waits_for_staff_with_its_scan(loaded, client, l
 
     assert pending.product.slug == demo.PENDING
     assert f"/staff/certificates/{pending.id}" in queue
-    assert f'<img src="/staff/certificates/{pending.id}/scan"' in page
+    assert f'<img src="/staff/certificates/{pending.id}/scan/pages/1.png"' in page
+    assert f'href="/staff/certificates/{pending.id}/scan" download' in page
     assert (scan_status, scan_type) == (200, "image/png")  # fast_demo's tiny scan
     assert pending.review_reason == demo.data.CHANGES_MESSAGE
 

@@ -273,9 +273,10 @@ def test_the_reindex_command_commits_the_postgres_index(app, db, fast_demo, froz
     the process ended and the index stayed as it was (found when restoring a backup)."""
     app.config["SEARCH_BACKEND"] = "postgres"
     app.extensions.pop("search_backend", None)
-    load_demo()
-    db.session.commit()
+    from shop.demo import load_demo
     from shop.search.documents import indexable_count
+
+    load_demo()
 
     indexable = indexable_count()
     db.session.execute(sa.text("DELETE FROM search_suggestions"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shop import transaction
 from shop.accounts.models import User
 
@@ -56,3 +58,25 @@ def test_a_failing_callback_does_not_undo_the_commit_or_stop_the_next(db):
     db.session.commit()
     assert ran == ["after"]
     assert db.session.query(User).filter_by(email="e@example.vn").count() == 1
+
+
+def test_a_use_case_called_inside_another_joins_its_transaction(db):
+    @transaction.use_case
+    def open_account(email):
+        db.session.add(_user(email))
+
+    @transaction.use_case
+    def open_two_then_fail():
+        open_account("f@example.vn")
+        open_account("g@example.vn")
+        raise RuntimeError("the machine stopped")
+
+    with pytest.raises(RuntimeError):
+        open_two_then_fail()
+    assert db.session.query(User).count() == 0  # the inner use cases did not commit
+
+    with transaction.one_transaction():
+        open_account("h@example.vn")
+        assert transaction.pending() == 0
+    db.session.rollback()
+    assert db.session.query(User).filter_by(email="h@example.vn").count() == 1

@@ -134,8 +134,8 @@ def read_verified(archive: Path, staging: Path | None = None) -> Manifest:
         ) from None
     if manifest_data is None:
         raise BackupRefused(
-            f"The archive {archive} has no manifest.json: it is not a complete Chợ OCOP backup. "
-            "Nothing was changed."
+            f"The archive {archive} has no manifest.json (its last member): it is damaged or "
+            "truncated, or not a Chợ OCOP backup. Nothing was changed."
         )
     try:
         manifest = parse(manifest_data)

@@ -22,11 +22,13 @@ from shop import clock, geo
 from shop.cart import services as carts
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
-from shop.enums import PaymentMethod, PaymentStatus
+from shop.conditional import change
+from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
 from shop.extensions import db
 from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.payments.models import Payment
+from shop.transaction import on_commit
 from shop.urls import external_url
 
 
@@ -249,68 +251,64 @@ def _queue_confirmation(order: Order) -> None:
 def release_expired_holds() -> int:
     """Cancel unpaid card and transfer orders whose hold ran out, restoring their stock.
 
-    Safe to run twice or from several hosts: each order is claimed by a conditional update
-    of its status, so only one run restores its stock.
+    Safe to run twice or from several hosts, and while buyers, producers and staff act on the
+    same orders: each order is claimed by a conditional update of its payment status, and
+    each shipment is cancelled through the state machine, so stock comes back once.
     """
     now = clock.utcnow()
     candidates = db.session.scalars(
-        sa.select(Order.id).where(
+        sa.select(Order.id)
+        .where(
             Order.payment_status == PaymentStatus.UNPAID,
             Order.payment_method != PaymentMethod.COD,
             Order.cancelled_at.is_(None),
             Order.hold_expires_at < now,
         )
+        .order_by(Order.id)
     ).all()
-    released = 0
-    for order_id in candidates:
-        if cancel_unpaid(order_id, now):
-            released += 1
-    return released
+    db.session.rollback()  # end the read: each order is its own transaction
+    return sum(1 for order_id in candidates if cancel_unpaid(order_id, now))
 
 
 def cancel_unpaid(order_id: int, now: dt.datetime) -> bool:
-    """Cancel one unpaid order and give its stock back, in one transaction; False if taken."""
-    from shop.enums import OrderStatus
+    """Cancel one unpaid card or transfer order whose hold ran out before `now`, in one
+    transaction, committed: False if it was paid, cancelled or switched to cash on delivery
+    meanwhile.
 
-    claimed = db.session.execute(
-        sa.update(Order)
-        .where(
-            Order.id == order_id,
-            Order.cancelled_at.is_(None),
-            Order.payment_status == PaymentStatus.UNPAID,
-        )
-        .values(
-            status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELLED, cancelled_at=now
-        )
-        .execution_options(synchronize_session=False)
+    The order's payment goes from unpaid to cancelled by a conditional update; then each
+    shipment still open is cancelled by the shop (states.SYSTEM) through the state machine —
+    its stock back, its event, its producer told — and the buyer is told once.
+    """
+    from shop.orders import notices
+    from shop.orders.cancellation import lock_variants
+    from shop.orders.states import SYSTEM, allowed_moves, lock_order, transition
+
+    order = lock_order(order_id)
+    claimed = change(
+        order,
+        Order.payment_status == PaymentStatus.UNPAID,
+        Order.payment_method != PaymentMethod.COD,
+        Order.cancelled_at.is_(None),
+        Order.hold_expires_at < now,
+        payment_status=PaymentStatus.CANCELLED,
     )
-    if claimed.rowcount != 1:
+    if not claimed:
         db.session.rollback()
         return False
-    lines = db.session.scalars(
-        sa.select(OrderLine)
-        .join(SubOrder)
-        .where(SubOrder.order_id == order_id)
-        .order_by(OrderLine.variant_id)
-    ).all()
-    for line in lines:
-        db.session.execute(
-            sa.update(Variant)
-            .where(Variant.id == line.variant_id)
-            .values(stock=Variant.stock + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.execute(
-        sa.update(SubOrder)
-        .where(SubOrder.order_id == order_id)
-        .values(status=OrderStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+    lock_variants(line.variant_id for line in order.lines)
+    for sub in order.sub_orders:
+        if any(move.target == OrderStatus.CANCELLED for move in allowed_moves(sub, SYSTEM)):
+            transition(sub, OrderStatus.CANCELLED, role=SYSTEM, actor_id=None)
     db.session.execute(
         sa.update(Payment)
         .where(Payment.order_id == order_id, Payment.status == PaymentStatus.UNPAID)
         .values(status=PaymentStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
+    notices.hold_expired(order)
+    if order.payment_method == PaymentMethod.CARD:
+        from shop.payments.stripe_gateway import follow_cancellation
+
+        on_commit(follow_cancellation, order_id)
     db.session.commit()
     return True

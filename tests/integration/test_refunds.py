@@ -294,6 +294,26 @@ def test_an_unpaid_card_order_asks_stripe_only_for_what_still_comes_after_a_canc
     assert fresh(db, honey_shipment).refund_status is None  # no charge: no refund to make
 
 
+def test_when_an_unpaid_card_orders_hold_runs_out_its_payment_intent_is_cancelled(
+    db, world, stripe_app, localstripe, frozen_today
+):
+    import datetime as dt
+
+    from shop import clock
+    from shop.checkout.services import release_expired_holds
+
+    order = place_for(db, world["buyer"], (world["coffee"], 1), method=PaymentMethod.CARD)
+    intent_id = stripe_gateway.ensure_intent(order)
+    expires = order.hold_expires_at.replace(tzinfo=dt.UTC).astimezone(clock.SHOP_TZ)
+    frozen_today(expires + dt.timedelta(minutes=1))
+
+    assert release_expired_holds() == 1
+
+    with localstripe.client() as stripe_client:
+        assert stripe_client.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert fresh(db, order.sub_orders[0]).order.payment_status == PaymentStatus.CANCELLED
+
+
 def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
     db, world, stripe_app, localstripe, signed_in
 ):
@@ -302,8 +322,12 @@ def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
         db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
     )
     intent_id = stripe_gateway.ensure_intent(order)
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # unreachable at the commit
     walk(order.sub_orders[1], OrderStatus.CANCELLED)  # the honey, without telling Stripe
     db.session.commit()
+    stripe_app.config["STRIPE_API_BASE"] = localstripe.url
+    with localstripe.client() as stripe_client:
+        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 930_000
     client = signed_in(world["buyer"])
 
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)

@@ -128,7 +128,11 @@ def buy(client, submit, product, method: str = "card") -> str:
     assert answer.status_code == 302, answer.get_data(as_text=True)
     review = client.get("/checkout/review").get_data(as_text=True)
     fields = dict(
-        re.findall(r'name="(idempotency_key|expected_total)" type="hidden" value="([^"]+)"', review)
+        re.findall(
+            r'name="(idempotency_key|expected_total|cart_revision|details_key)" type="hidden" '
+            r'value="([^"]+)"',
+            review,
+        )
     )
     placed = client.post("/checkout/place", data={**fields, "csrf_token": csrf_from(review)})
     assert placed.status_code == 302 and "/orders/OCOP-" in placed.location, placed.location
@@ -404,10 +408,11 @@ def test_only_the_card_payment_page_relaxes_the_content_security_policy(
 
 
 def cancel(db, order: Order) -> None:
-    from shop import clock
+    import datetime as dt
+
     from shop.checkout.services import cancel_unpaid
 
-    assert cancel_unpaid(order.id, clock.utcnow())
+    assert cancel_unpaid(order.id, order.hold_expires_at + dt.timedelta(minutes=1))
 
 
 def paid_by_transfer(db, order: Order) -> None:

@@ -10,6 +10,7 @@ first order. Payment providers are called only after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,8 +23,10 @@ from shop import clock, geo
 from shop.cart import services as carts
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
+from shop.checkout import holds
 from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
@@ -32,13 +35,12 @@ from shop.transaction import on_commit
 from shop.urls import external_url
 
 
-class CheckoutError(Exception):
+class CheckoutError(Refused):
     """A refused checkout; `message` is for the buyer, `field` marks the input if any."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+
+class CartChanged(CheckoutError):
+    """The cart is not the one this form reviewed any more (changed in another tab)."""
 
 
 class OutOfStock(CheckoutError):
@@ -79,6 +81,77 @@ def find_order(idempotency_key: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.idempotency_key == idempotency_key))
 
 
+def checkout_key(cart: Cart, revision: int) -> str:
+    """What names one checkout: this cart (by its secret token, never reused) at the revision
+    the buyer reviewed. The order placed from it keeps it (unique)."""
+    return hashlib.sha256(f"{cart.token}:{revision}".encode()).hexdigest()
+
+
+def find_placed(idempotency_key: str, cart: Cart | None, revision: int | None) -> Order | None:
+    """The order this form, or this reviewed cart, already became (None if neither did)."""
+    same = [Order.idempotency_key == idempotency_key]
+    if cart is not None and revision is not None:
+        same.append(Order.checkout_key == checkout_key(cart, revision))
+    return db.session.scalar(sa.select(Order).where(sa.or_(*same)).order_by(Order.id))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The order a placement answers with, and whether this placement created it."""
+
+    order: Order
+    created: bool
+
+
+def place(
+    cart: Cart,
+    delivery: Delivery,
+    method: PaymentMethod,
+    idempotency_key: str,
+    expected_total: int,
+    user_id: int | None = None,
+    *,
+    revision: int | None = None,
+    browser_key: str | None = None,
+) -> Placement:
+    """Place the cart as an order and commit, or answer with the order it already became.
+
+    `revision` is the cart's revision the buyer reviewed (the current one if not given). The
+    placement first claims it — `UPDATE carts SET revision = revision + 1 WHERE id = :id AND
+    revision = :reviewed` — so two tabs or devices placing one reviewed cart cannot both go
+    on: the one whose claim changes nothing is answered with the order of the other (same
+    form key or same checkout key), or, if the cart changed meanwhile, refused (CartChanged).
+    Nothing is ordered, reserved or charged twice.
+    """
+    revision = cart.revision if revision is None else revision
+    existing = find_placed(idempotency_key, cart, revision)
+    if existing is not None:
+        return Placement(existing, created=False)
+    key = checkout_key(cart, revision)
+    try:
+        order = _place(
+            cart,
+            revision,
+            delivery,
+            method,
+            expected_total,
+            (idempotency_key, key),
+            user_id,
+            browser_key,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        # Another submit of this form or of this reviewed cart may have committed meanwhile:
+        # this one then lost the claim, hit a unique key, or found the stock taken or the
+        # cart emptied by it. Its order is the answer; any other failure stands.
+        existing = find_placed(idempotency_key, cart, revision)
+        if existing is None:
+            raise
+        return Placement(existing, created=False)
+    return Placement(order, created=True)
+
+
 def place_order(
     cart: Cart,
     delivery: Delivery,
@@ -87,29 +160,28 @@ def place_order(
     expected_total: int,
     user_id: int | None = None,
 ) -> Order:
-    """Place the cart as an order and commit; the same key returns the same order."""
-    existing = find_order(idempotency_key)
-    if existing is not None:
-        return existing
-    try:
-        order = _place(cart, delivery, method, idempotency_key, expected_total, user_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        # A double click: the other submit of this form may have committed meanwhile, and
-        # this one then hit the unique key, or found the stock taken or the cart emptied by
-        # it. Its order is the answer; any other failure stands.
-        existing = find_order(idempotency_key)
-        if existing is None:
-            raise
-        return existing
-    return order
+    """place() for callers that only need the order (the same key returns the same order)."""
+    return place(cart, delivery, method, idempotency_key, expected_total, user_id).order
 
 
-def _place(cart, delivery, method, idempotency_key, expected_total, user_id) -> Order:
+def _claim(cart: Cart, revision: int) -> None:
+    """Take the reviewed revision of the cart for this placement, or raise CartChanged."""
+    if not change(cart, Cart.revision == revision, revision=revision + 1):
+        raise CartChanged(
+            _l(
+                "Your cart changed since you reviewed the order (in another tab or window?). "
+                "Please check it again."
+            )
+        )
+
+
+def _place(cart, revision, delivery, method, expected_total, keys, user_id, browser_key) -> Order:
+    _claim(cart, revision)  # the first write: from here on, this placement is the only one
     if method not in available_methods():
         raise CheckoutError(_l("Choose a payment method from the list."), "payment_method")
     delivery.check()
+    holds.lock_holders(user_id, browser_key)
+    holds.check_room(method, user_id, browser_key)
     quote = carts.view(cart)
     if quote.is_empty:
         raise CheckoutError(_l("Your cart is empty."))
@@ -120,7 +192,7 @@ def _place(cart, delivery, method, idempotency_key, expected_total, user_id) -> 
             _l("Prices or your cart changed since you reviewed the order. Please check it again.")
         )
     _take_stock([lv.line for group in quote.groups for lv in group.lines])
-    order = _write_order(quote, delivery, method, idempotency_key, user_id)
+    order = _write_order(quote, delivery, method, keys, user_id, browser_key)
     db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id))
     _queue_confirmation(order)
     return order
@@ -151,15 +223,15 @@ def _take_stock(lines: list[CartLine]) -> None:
             )
 
 
-def _write_order(quote, delivery: Delivery, method, idempotency_key, user_id) -> Order:
+def _write_order(quote, delivery: Delivery, method, keys, user_id, browser_key) -> Order:
     now = clock.utcnow()
-    hold = None
-    if method != PaymentMethod.COD:
-        hold = now + dt.timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+    idempotency_key, checkout = keys
     order = Order(
         number=f"PENDING-{idempotency_key[:16]}",
         idempotency_key=idempotency_key,
+        checkout_key=checkout,
         user_id=user_id,
+        browser_key=browser_key,
         email=delivery.email.strip().lower(),
         full_name=delivery.full_name.strip(),
         phone=delivery.phone,
@@ -171,7 +243,7 @@ def _write_order(quote, delivery: Delivery, method, idempotency_key, user_id) ->
         subtotal=quote.subtotal,
         shipping_total=quote.shipping_total,
         total=quote.total,
-        hold_expires_at=hold,
+        hold_expires_at=holds.hold_until(now) if method in holds.HELD_METHODS else None,
         placed_at=now,
     )
     db.session.add(order)

@@ -17,6 +17,7 @@ from shop.accounts.views import attach_error
 from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
+from shop.checkout import holds
 from shop.extensions import db
 from shop.producers import listing_services as services
 from shop.producers.listing_forms import (
@@ -109,6 +110,8 @@ def _edit_page(product: Product, details=None, variant_form=None, upload_form=No
         reason_text=UNLISTED_REASONS.get(reason, ""),
         status_labels=services.STATUS_LABELS,
         max_images=services.MAX_IMAGES,
+        stock_use=holds.stock_use(v.id for v in product.variants),
+        hold_window=holds.hold_window_text(),
     )
 
 
@@ -181,7 +184,11 @@ def edit_variant(product_id: int, variant_id: int):
         flash(_("Variant saved."), "success")
         return redirect(_edit_url(variant.product, "variants"))
     return render_template(
-        "producers/variant_form.html", form=form, product=variant.product, variant=variant
+        "producers/variant_form.html",
+        form=form,
+        product=variant.product,
+        variant=variant,
+        use=holds.stock_use([variant.id]).get(variant.id, holds.StockUse()),
     )
 
 

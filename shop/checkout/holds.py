@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_timedelta, lazy_ngettext
+from flask_babel import format_timedelta, ngettext
 
 from shop import clock
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
@@ -77,8 +77,8 @@ def check_room(method: PaymentMethod, user_id: int | None, browser_key: str | No
             raise TooManyUnpaid(message(allowed), field="payment_method")
 
 
-def message(allowed: int):
-    return lazy_ngettext(
+def message(allowed: int) -> str:
+    return ngettext(
         "You already have %(num)s order waiting for payment. Pay it, or cancel it, before "
         "you order again by card or bank transfer — or choose cash on delivery.",
         "You already have %(num)s orders waiting for payment. Pay or cancel one of them "

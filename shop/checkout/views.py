@@ -151,6 +151,11 @@ def review():
         details=data,
         form=form,
         payment_label=PAYMENT_LABELS[PaymentMethod(data["payment_method"])],
+        hold_window=(
+            holds.hold_window_text()
+            if PaymentMethod(data["payment_method"]) in holds.HELD_METHODS
+            else None
+        ),
         ward_name=geo.ward_name(data["ward_code"]),
         province_name=geo.province_name(data["province_code"]),
     )

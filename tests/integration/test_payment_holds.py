@@ -18,6 +18,7 @@ from shop import geo
 from shop.cart.models import Cart, CartLine
 from shop.checkout.services import Delivery
 from shop.enums import OrderStatus, PaymentMethod
+from shop.mail import OutboxMessage
 from shop.orders.models import Order
 from shop.payments import services as payments
 from tests.concurrency import Race
@@ -72,13 +73,21 @@ def details_for(client, method: str):
 def test_an_unpaid_transfer_order_holds_its_stock_for_the_configured_window(
     app, db, shopper, world
 ):
-    buy(shopper, world["coffee"])
+    add(shopper, world["coffee"], 1)
+    give_details(shopper, payment_method="bank_transfer")
+    html = shopper.get("/checkout/review").get_data(as_text=True)
+    assert "We keep the items for you for 2 hours" in html
+    place_form(shopper, review(shopper))
     app.config["PAYMENT_HOLD_MINUTES"] = 45
     buy(shopper, world["honey"])
 
     first, second = orders(db)
     assert first.hold_expires_at - first.placed_at == dt.timedelta(minutes=120)  # the default
     assert second.hold_expires_at - second.placed_at == dt.timedelta(minutes=45)
+    confirmation = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.subject.contains(second.number))
+    ).one()
+    assert "Vui lòng thanh toán trước" in confirmation.body  # pay by: the deadline, in Vietnamese
     assert buy(shopper, world["coffee"], method="cod").location.startswith("/orders/")
     assert orders(db)[-1].hold_expires_at is None  # cash on delivery holds nothing on a timer
 

@@ -62,6 +62,8 @@ def details():
             holds.check_room(
                 PaymentMethod(form.payment_method.data), _user_id(), session.get(BROWSER_KEY)
             )
+        except holds.TooManyUnpaid as error:  # about the buyer, not a field: said at the top
+            flash(str(error.message), "error")
         except Refused as error:
             getattr(form, error.field).errors.append(error.message)
         else:

@@ -175,7 +175,7 @@ def place():
     revision = int(form.cart_revision.data)
     placed = services.find_placed(form.idempotency_key.data, cart, revision)
     if placed is not None:  # a double click, the Back button, a second tab or device
-        return _already_placed(placed)
+        return _already_placed(placed, cart, revision)
     data = session.get(DETAILS_KEY)
     if not data and session.get(MY_ORDERS_KEY):  # a stale tab after another order went through
         return _back_to_cart()
@@ -206,7 +206,7 @@ def place():
         flash(str(error.message), "error")
         return redirect(_after_refusal(error))
     if not placement.created:
-        return _already_placed(placement.order)
+        return _already_placed(placement.order, cart, revision)
     _remember(placement.order, data)
     instructions.start_payment(placement.order)
     return redirect(url_for(".order", number=placement.order.number))
@@ -221,10 +221,12 @@ def _after_refusal(error: Refused) -> str:
     return url_for(".review")
 
 
-def _already_placed(order: Order):
-    """Show the order this checkout already became (it came from this browser's form or
-    cart: the browser may follow it), saying that nothing was ordered twice."""
-    _follow_in_this_browser(order)
+def _already_placed(order: Order, cart, revision: int):
+    """Show the order this form or this checkout already became, saying that nothing was
+    ordered twice. An order placed from this very cart (its secret token is in the checkout
+    key) is this browser's or this account's: the browser may follow it from now on."""
+    if cart is not None and order.checkout_key == services.checkout_key(cart, revision):
+        _follow_in_this_browser(order)
     session.pop(DETAILS_KEY, None)
     flash(
         _(

@@ -240,17 +240,27 @@ def test_a_card_order_is_paid_when_stripe_reports_the_payment(
     assert 'data-testid="payment-status">paid<' in page and 'id="card-pay"' not in page
 
 
-def test_a_second_tab_placing_the_same_card_order_starts_no_second_payment(
-    db, english, submit, coffee, stripe_app, fake_stripe
+def test_two_tabs_placing_the_same_card_order_at_once_start_one_payment(
+    app, db, english, submit, coffee, stripe_app, fake_stripe
 ):
+    from shop.cart.models import Cart
+    from tests.concurrency import Race
+    from tests.integration.test_checkout_twice import tab_of
+
     to_review(english, submit, coffee, "card")
-    first_tab, second_tab = review_form(english), review_form(english)
+    tabs = [english, tab_of(app, english)]
+    forms = [review_form(tab) for tab in tabs]
+    answers: list[str] = []
 
-    first = english.post("/checkout/place", data=first_tab)
-    second = english.post("/checkout/place", data=second_tab)
+    def place_from(tab, form):
+        answers.append(tab.post("/checkout/place", data=form).location)
 
-    assert first.location == second.location
-    number = first.location.rsplit("/", 1)[1]
+    with Race(db, rows=[(Cart, db.session.scalar(sa.select(Cart.id)))]) as race:
+        for tab, form in zip(tabs, forms, strict=True):
+            race.start(place_from, tab, form)
+
+    assert answers[0] == answers[1]
+    number = answers[0].rsplit("/", 1)[1]
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
     (card,) = payments(db, number)
     with fake_stripe.client() as client:

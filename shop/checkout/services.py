@@ -1,10 +1,12 @@
-"""place_order(): the one transaction where stock and money move.
+"""place(): the one transaction where stock and money move; release_expired_holds().
 
-It re-checks every line's listability and stock, takes the stock with guarded updates on
-variant rows locked in id order (FOR UPDATE on PostgreSQL), and writes the order, one
-sub-order per producer and lines that snapshot the sale, the payment attempt and the
-confirmation e-mail — all or nothing. An idempotency token makes a double submit return the
-first order. Payment providers are called only after the commit.
+Placing first claims the reviewed revision of the cart (a conditional update), then re-checks
+every line's listability and stock, takes the stock with guarded updates on variant rows
+locked in id order (FOR UPDATE on PostgreSQL), and writes the order, one sub-order per
+producer and lines that snapshot the sale, the payment attempt and the confirmation e-mail —
+all or nothing. The form's key and the checkout's key (cart and revision) are unique: a double
+submit, a second tab or a second device gets the first order. Payment providers are called
+only after the commit.
 """
 
 from __future__ import annotations
@@ -75,10 +77,6 @@ def available_methods() -> list[PaymentMethod]:
     if current_app.config.get("STRIPE_SECRET_KEY"):
         methods.append(PaymentMethod.CARD)
     return methods
-
-
-def find_order(idempotency_key: str) -> Order | None:
-    return db.session.scalar(sa.select(Order).where(Order.idempotency_key == idempotency_key))
 
 
 def checkout_key(cart: Cart, revision: int) -> str:

@@ -110,8 +110,12 @@ class Config:
     # Shipping per producer when the producer sets nothing (whole VND).
     SHIPPING_FEE = _env_int("SHIPPING_FEE", 30_000)
     FREE_SHIPPING_FROM = _env_int("FREE_SHIPPING_FROM", 500_000)
-    # Unpaid card and bank-transfer orders keep their stock this long, then are released.
-    PAYMENT_HOLD_MINUTES = _env_int("PAYMENT_HOLD_MINUTES", 60 * 24)
+    # Unpaid card and bank-transfer orders keep their stock this long, then are released
+    # (`flask orders release-expired`); staff must confirm a transfer within this window.
+    PAYMENT_HOLD_MINUTES = _env_int("PAYMENT_HOLD_MINUTES", 120)
+    # How many such unpaid orders an account, and a browser, may have open at once (0: any).
+    MAX_UNPAID_ORDERS_PER_ACCOUNT = _env_int("MAX_UNPAID_ORDERS_PER_ACCOUNT", 2)
+    MAX_UNPAID_ORDERS_PER_BROWSER = _env_int("MAX_UNPAID_ORDERS_PER_BROWSER", 2)
     # The shop's receiving account for VietQR transfers (a demo account by default).
     BANK_BIN = os.environ.get("BANK_BIN", "970436")
     BANK_ACCOUNT = os.environ.get("BANK_ACCOUNT", "1027943656")

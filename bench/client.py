@@ -40,6 +40,10 @@ TIMEOUT = 30.0
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+# What the review page's "Place the order" form sends back: what the buyer reviewed.
+PLACE_FIELDS = ("idempotency_key", "expected_total", "cart_revision", "details_key")
+
+
 def hidden(name: str, html: bytes) -> str | None:
     """The value of a hidden input, whatever the order of its attributes."""
     for tag in re.finditer(rb"<input[^>]*>", html):
@@ -266,19 +270,15 @@ class Buyer:
         if posted.status != 302 or "/checkout/review" not in posted.header("location"):
             raise FlowError(f"checkout details {posted.status}")
         review = await self.timed("GET", "/checkout/review", session)
-        key, total = hidden("idempotency_key", review.body), hidden("expected_total", review.body)
+        fields = {name: hidden(name, review.body) for name in PLACE_FIELDS}
         token = CSRF.search(review.body)
-        if review.status != 200 or not key or not total or not token:
+        if review.status != 200 or not all(fields.values()) or not token:
             raise FlowError(f"review {review.status}")
         placed = await self.timed(
             "POST",
             "/checkout/place",
             session,
-            form={
-                "csrf_token": token.group(1).decode(),
-                "idempotency_key": key,
-                "expected_total": total,
-            },
+            form={"csrf_token": token.group(1).decode(), **fields},
         )
         if placed.status != 302 or "/orders/" not in placed.header("location"):
             raise FlowError(f"place {placed.status} → {placed.header('location')}")

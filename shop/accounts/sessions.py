@@ -31,8 +31,10 @@ from shop.extensions import db
 GUEST_CART_KEY = "cart_token"
 ORDERS_KEY = "my_orders"
 CHECKOUT_KEY = "checkout_details"
+# A random key naming this browser (not the person), for the limit on unpaid orders per browser.
+BROWSER_KEY = "browser"
 # What a guest legitimately had in this browser and keeps at log-in.
-CARRIED_AT_LOG_IN = (GUEST_CART_KEY, ORDERS_KEY)
+CARRIED_AT_LOG_IN = (GUEST_CART_KEY, ORDERS_KEY, BROWSER_KEY)
 # What makes a guest's pages personal (their orders, their address).
 PERSONAL_KEYS = (ORDERS_KEY, CHECKOUT_KEY)
 

@@ -13,13 +13,19 @@ from shop.extensions import db
 
 
 class Cart(db.Model):
-    """A buyer's cart."""
+    """A buyer's cart.
+
+    `revision` goes up with every change of its lines and when it is placed as an order: the
+    review page carries the revision the buyer saw, and placing claims exactly that revision
+    (checkout.services.place), so one reviewed cart becomes one order at most.
+    """
 
     __tablename__ = "carts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow, onupdate=clock.utcnow)
 

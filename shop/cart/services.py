@@ -78,6 +78,14 @@ def cart_count() -> int:
 # --- changing it ----------------------------------------------------------------------------
 
 
+def _changed(cart: Cart) -> None:
+    """A change of the cart's lines: a checkout reviewed before it is out of date."""
+    if sa.inspect(cart).persistent:
+        cart.revision = Cart.revision + 1  # in SQL: two tabs changing it both count
+    else:
+        cart.revision = (cart.revision or 0) + 1
+
+
 def _check_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise CartError(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
@@ -111,6 +119,7 @@ def add(cart: Cart, variant_id: int, quantity: int) -> CartLine:
         db.session.add(line)
     else:
         line.quantity = wanted
+    _changed(cart)
     return line
 
 
@@ -121,11 +130,13 @@ def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
         raise CartError(_l("This line is no longer in your cart."))
     if quantity == 0:
         db.session.delete(line)
+        _changed(cart)
         return
     _check_quantity(quantity)
     if quantity > line.variant.stock:
         raise CartError(_l("Only %(n)s left in stock.", n=line.variant.stock))
     line.quantity = quantity
+    _changed(cart)
 
 
 def remove(cart: Cart, line_id: int) -> None:
@@ -133,6 +144,7 @@ def remove(cart: Cart, line_id: int) -> None:
     for line in cart.lines:
         if line.id == line_id:
             db.session.delete(line)
+            _changed(cart)
 
 
 def merge_guest_cart(token: str | None, user_id: int) -> None:
@@ -153,6 +165,7 @@ def merge_guest_cart(token: str | None, user_id: int) -> None:
             existing.quantity = max(wanted, 1) if wanted > 0 else existing.quantity
         elif wanted > 0:
             db.session.add(CartLine(cart=mine, variant_id=line.variant_id, quantity=wanted))
+    _changed(mine)
     db.session.delete(guest)
 
 

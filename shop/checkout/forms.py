@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length, Regexp, ValidationError
 
 from shop import geo
 from shop.enums import PaymentMethod
@@ -57,5 +57,9 @@ class DeliveryForm(FlaskForm):
 
 
 class PlaceOrderForm(FlaskForm):
+    """The review page's button: what the buyer reviewed, so that placing it is idempotent."""
+
     idempotency_key = HiddenField(validators=[required(), Length(min=16, max=64)])
     expected_total = HiddenField(validators=[required(), max_length(20)])
+    cart_revision = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    details_key = HiddenField(validators=[required(), max_length(64)])

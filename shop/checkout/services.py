@@ -1,15 +1,18 @@
-"""place_order(): the one transaction where stock and money move.
+"""place(): the one transaction where stock and money move; release_expired_holds().
 
-It re-checks every line's listability and stock, takes the stock with guarded updates on
-variant rows locked in id order (FOR UPDATE on PostgreSQL), and writes the order, one
-sub-order per producer and lines that snapshot the sale, the payment attempt and the
-confirmation e-mail — all or nothing. An idempotency token makes a double submit return the
-first order. Payment providers are called only after the commit.
+Placing first claims the reviewed revision of the cart (a conditional update), then re-checks
+every line's listability and stock, takes the stock with guarded updates on variant rows
+locked in id order (FOR UPDATE on PostgreSQL), and writes the order, one sub-order per
+producer and lines that snapshot the sale, the payment attempt and the confirmation e-mail —
+all or nothing. The form's key and the checkout's key (cart and revision) are unique: a double
+submit, a second tab or a second device gets the first order. Payment providers are called
+only after the commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,21 +25,24 @@ from shop import clock, geo
 from shop.cart import services as carts
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
-from shop.enums import PaymentMethod, PaymentStatus
+from shop.checkout import holds
+from shop.conditional import change
+from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.payments.models import Payment
+from shop.transaction import on_commit
 from shop.urls import external_url
 
 
-class CheckoutError(Exception):
+class CheckoutError(Refused):
     """A refused checkout; `message` is for the buyer, `field` marks the input if any."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+
+class CartChanged(CheckoutError):
+    """The cart is not the one this form reviewed any more (changed in another tab)."""
 
 
 class OutOfStock(CheckoutError):
@@ -73,8 +79,75 @@ def available_methods() -> list[PaymentMethod]:
     return methods
 
 
-def find_order(idempotency_key: str) -> Order | None:
-    return db.session.scalar(sa.select(Order).where(Order.idempotency_key == idempotency_key))
+def checkout_key(cart: Cart, revision: int) -> str:
+    """What names one checkout: this cart (by its secret token, never reused) at the revision
+    the buyer reviewed. The order placed from it keeps it (unique)."""
+    return hashlib.sha256(f"{cart.token}:{revision}".encode()).hexdigest()
+
+
+def find_placed(idempotency_key: str, cart: Cart | None, revision: int | None) -> Order | None:
+    """The order this form, or this reviewed cart, already became (None if neither did)."""
+    same = [Order.idempotency_key == idempotency_key]
+    if cart is not None and revision is not None:
+        same.append(Order.checkout_key == checkout_key(cart, revision))
+    return db.session.scalar(sa.select(Order).where(sa.or_(*same)).order_by(Order.id))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The order a placement answers with, and whether this placement created it."""
+
+    order: Order
+    created: bool
+
+
+def place(
+    cart: Cart,
+    delivery: Delivery,
+    method: PaymentMethod,
+    idempotency_key: str,
+    expected_total: int,
+    user_id: int | None = None,
+    *,
+    revision: int | None = None,
+    browser_key: str | None = None,
+) -> Placement:
+    """Place the cart as an order and commit, or answer with the order it already became.
+
+    `revision` is the cart's revision the buyer reviewed (the current one if not given). The
+    placement first claims it — `UPDATE carts SET revision = revision + 1 WHERE id = :id AND
+    revision = :reviewed` — so two tabs or devices placing one reviewed cart cannot both go
+    on: the one whose claim changes nothing is answered with the order of the other (same
+    form key or same checkout key), or, if the cart changed meanwhile, refused (CartChanged).
+    Nothing is ordered, reserved or charged twice.
+    """
+    revision = cart.revision if revision is None else revision
+    existing = find_placed(idempotency_key, cart, revision)
+    if existing is not None:
+        return Placement(existing, created=False)
+    key = checkout_key(cart, revision)
+    try:
+        order = _place(
+            cart,
+            revision,
+            delivery,
+            method,
+            expected_total,
+            (idempotency_key, key),
+            user_id,
+            browser_key,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        # Another submit of this form or of this reviewed cart may have committed meanwhile:
+        # this one then lost the claim, hit a unique key, or found the stock taken or the
+        # cart emptied by it. Its order is the answer; any other failure stands.
+        existing = find_placed(idempotency_key, cart, revision)
+        if existing is None:
+            raise
+        return Placement(existing, created=False)
+    return Placement(order, created=True)
 
 
 def place_order(
@@ -85,29 +158,28 @@ def place_order(
     expected_total: int,
     user_id: int | None = None,
 ) -> Order:
-    """Place the cart as an order and commit; the same key returns the same order."""
-    existing = find_order(idempotency_key)
-    if existing is not None:
-        return existing
-    try:
-        order = _place(cart, delivery, method, idempotency_key, expected_total, user_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        # A double click: the other submit of this form may have committed meanwhile, and
-        # this one then hit the unique key, or found the stock taken or the cart emptied by
-        # it. Its order is the answer; any other failure stands.
-        existing = find_order(idempotency_key)
-        if existing is None:
-            raise
-        return existing
-    return order
+    """place() for callers that only need the order (the same key returns the same order)."""
+    return place(cart, delivery, method, idempotency_key, expected_total, user_id).order
 
 
-def _place(cart, delivery, method, idempotency_key, expected_total, user_id) -> Order:
+def _claim(cart: Cart, revision: int) -> None:
+    """Take the reviewed revision of the cart for this placement, or raise CartChanged."""
+    if not change(cart, Cart.revision == revision, revision=revision + 1):
+        raise CartChanged(
+            _l(
+                "Your cart changed since you reviewed the order (in another tab or window?). "
+                "Please check it again."
+            )
+        )
+
+
+def _place(cart, revision, delivery, method, expected_total, keys, user_id, browser_key) -> Order:
+    _claim(cart, revision)  # the first write: from here on, this placement is the only one
     if method not in available_methods():
         raise CheckoutError(_l("Choose a payment method from the list."), "payment_method")
     delivery.check()
+    holds.lock_holders(user_id, browser_key)
+    holds.check_room(method, user_id, browser_key)
     quote = carts.view(cart)
     if quote.is_empty:
         raise CheckoutError(_l("Your cart is empty."))
@@ -118,7 +190,7 @@ def _place(cart, delivery, method, idempotency_key, expected_total, user_id) -> 
             _l("Prices or your cart changed since you reviewed the order. Please check it again.")
         )
     _take_stock([lv.line for group in quote.groups for lv in group.lines])
-    order = _write_order(quote, delivery, method, idempotency_key, user_id)
+    order = _write_order(quote, delivery, method, keys, user_id, browser_key)
     db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id))
     _queue_confirmation(order)
     return order
@@ -149,15 +221,15 @@ def _take_stock(lines: list[CartLine]) -> None:
             )
 
 
-def _write_order(quote, delivery: Delivery, method, idempotency_key, user_id) -> Order:
+def _write_order(quote, delivery: Delivery, method, keys, user_id, browser_key) -> Order:
     now = clock.utcnow()
-    hold = None
-    if method != PaymentMethod.COD:
-        hold = now + dt.timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+    idempotency_key, checkout = keys
     order = Order(
         number=f"PENDING-{idempotency_key[:16]}",
         idempotency_key=idempotency_key,
+        checkout_key=checkout,
         user_id=user_id,
+        browser_key=browser_key,
         email=delivery.email.strip().lower(),
         full_name=delivery.full_name.strip(),
         phone=delivery.phone,
@@ -169,7 +241,7 @@ def _write_order(quote, delivery: Delivery, method, idempotency_key, user_id) ->
         subtotal=quote.subtotal,
         shipping_total=quote.shipping_total,
         total=quote.total,
-        hold_expires_at=hold,
+        hold_expires_at=holds.hold_until(now) if method in holds.HELD_METHODS else None,
         placed_at=now,
     )
     db.session.add(order)
@@ -249,68 +321,64 @@ def _queue_confirmation(order: Order) -> None:
 def release_expired_holds() -> int:
     """Cancel unpaid card and transfer orders whose hold ran out, restoring their stock.
 
-    Safe to run twice or from several hosts: each order is claimed by a conditional update
-    of its status, so only one run restores its stock.
+    Safe to run twice or from several hosts, and while buyers, producers and staff act on the
+    same orders: each order is claimed by a conditional update of its payment status, and
+    each shipment is cancelled through the state machine, so stock comes back once.
     """
     now = clock.utcnow()
     candidates = db.session.scalars(
-        sa.select(Order.id).where(
+        sa.select(Order.id)
+        .where(
             Order.payment_status == PaymentStatus.UNPAID,
             Order.payment_method != PaymentMethod.COD,
             Order.cancelled_at.is_(None),
             Order.hold_expires_at < now,
         )
+        .order_by(Order.id)
     ).all()
-    released = 0
-    for order_id in candidates:
-        if cancel_unpaid(order_id, now):
-            released += 1
-    return released
+    db.session.rollback()  # end the read: each order is its own transaction
+    return sum(1 for order_id in candidates if cancel_unpaid(order_id, now))
 
 
 def cancel_unpaid(order_id: int, now: dt.datetime) -> bool:
-    """Cancel one unpaid order and give its stock back, in one transaction; False if taken."""
-    from shop.enums import OrderStatus
+    """Cancel one unpaid card or transfer order whose hold ran out before `now`, in one
+    transaction, committed: False if it was paid, cancelled or switched to cash on delivery
+    meanwhile.
 
-    claimed = db.session.execute(
-        sa.update(Order)
-        .where(
-            Order.id == order_id,
-            Order.cancelled_at.is_(None),
-            Order.payment_status == PaymentStatus.UNPAID,
-        )
-        .values(
-            status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELLED, cancelled_at=now
-        )
-        .execution_options(synchronize_session=False)
+    The order's payment goes from unpaid to cancelled by a conditional update; then each
+    shipment still open is cancelled by the shop (states.SYSTEM) through the state machine —
+    its stock back, its event, its producer told — and the buyer is told once.
+    """
+    from shop.orders import notices
+    from shop.orders.cancellation import lock_variants
+    from shop.orders.states import SYSTEM, allowed_moves, lock_order, transition
+
+    order = lock_order(order_id)
+    claimed = change(
+        order,
+        Order.payment_status == PaymentStatus.UNPAID,
+        Order.payment_method != PaymentMethod.COD,
+        Order.cancelled_at.is_(None),
+        Order.hold_expires_at < now,
+        payment_status=PaymentStatus.CANCELLED,
     )
-    if claimed.rowcount != 1:
+    if not claimed:
         db.session.rollback()
         return False
-    lines = db.session.scalars(
-        sa.select(OrderLine)
-        .join(SubOrder)
-        .where(SubOrder.order_id == order_id)
-        .order_by(OrderLine.variant_id)
-    ).all()
-    for line in lines:
-        db.session.execute(
-            sa.update(Variant)
-            .where(Variant.id == line.variant_id)
-            .values(stock=Variant.stock + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.execute(
-        sa.update(SubOrder)
-        .where(SubOrder.order_id == order_id)
-        .values(status=OrderStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+    lock_variants(line.variant_id for line in order.lines)
+    for sub in order.sub_orders:
+        if any(move.target == OrderStatus.CANCELLED for move in allowed_moves(sub, SYSTEM)):
+            transition(sub, OrderStatus.CANCELLED, role=SYSTEM, actor_id=None)
     db.session.execute(
         sa.update(Payment)
         .where(Payment.order_id == order_id, Payment.status == PaymentStatus.UNPAID)
         .values(status=PaymentStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
+    notices.hold_expired(order)
+    if order.payment_method == PaymentMethod.CARD:
+        from shop.payments.stripe_gateway import follow_cancellation
+
+        on_commit(follow_cancellation, order_id)
     db.session.commit()
     return True

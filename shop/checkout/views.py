@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 
 import sqlalchemy as sa
@@ -12,10 +14,11 @@ from flask_login import current_user
 from shop import geo
 from shop.accounts import sessions
 from shop.cart import services as carts
-from shop.checkout import services
+from shop.checkout import holds, services
 from shop.checkout.forms import PAYMENT_LABELS, DeliveryForm, PlaceOrderForm
 from shop.checkout.models import Address
 from shop.enums import PaymentMethod
+from shop.errors import Refused
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments import instructions
@@ -24,6 +27,7 @@ from shop.phones import normalize_mobile
 bp = Blueprint("checkout", __name__)
 DETAILS_KEY = sessions.CHECKOUT_KEY
 MY_ORDERS_KEY = sessions.ORDERS_KEY
+BROWSER_KEY = sessions.BROWSER_KEY
 
 
 def _cart_or_redirect():
@@ -56,7 +60,12 @@ def details():
     if form.validate_on_submit():
         try:
             _delivery(form.data).check()
-        except services.CheckoutError as error:
+            holds.check_room(
+                PaymentMethod(form.payment_method.data), _user_id(), session.get(BROWSER_KEY)
+            )
+        except holds.TooManyUnpaid as error:  # about the buyer, not a field: said at the top
+            flash(str(error.message), "error")
+        except Refused as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             session[DETAILS_KEY] = {
@@ -132,7 +141,12 @@ def review():
     if not data:
         return redirect(url_for(".details"))
     form = PlaceOrderForm(
-        data={"idempotency_key": secrets.token_hex(16), "expected_total": str(quote.total)}
+        data={
+            "idempotency_key": secrets.token_hex(16),
+            "expected_total": str(quote.total),
+            "cart_revision": str(cart.revision),
+            "details_key": details_key(data),
+        }
     )
     return render_template(
         "checkout/review.html",
@@ -140,6 +154,11 @@ def review():
         details=data,
         form=form,
         payment_label=PAYMENT_LABELS[PaymentMethod(data["payment_method"])],
+        hold_window=(
+            holds.hold_window_text()
+            if PaymentMethod(data["payment_method"]) in holds.HELD_METHODS
+            else None
+        ),
         ward_name=geo.ward_name(data["ward_code"]),
         province_name=geo.province_name(data["province_code"]),
     )
@@ -147,44 +166,104 @@ def review():
 
 @bp.post("/checkout/place")
 def place():
-    """Place the order (a resubmitted form returns the order it already placed)."""
+    """Place the order. The same form sent again, or the same reviewed cart placed from
+    another tab or device, shows the order it already became."""
     form = PlaceOrderForm()
-    if form.validate_on_submit():
-        existing = services.find_order(form.idempotency_key.data)
-        if existing is not None:  # a double click or a resubmitted page
-            return redirect(url_for(".order", number=existing.number))
-    data = session.get(DETAILS_KEY)
-    if not data and session.get(MY_ORDERS_KEY):  # a stale tab after the order went through
-        return _back_to_cart()
-    if not form.validate_on_submit() or not data or not form.expected_total.data.isdigit():
+    if not form.validate_on_submit() or not form.expected_total.data.isdigit():
         flash(_("Your order form was incomplete. Please review the order again."), "error")
         return redirect(url_for(".review"))
     cart = carts.current_cart()
-    if cart is None:
-        return redirect(url_for("cart.show"))
+    revision = int(form.cart_revision.data)
+    placed = services.find_placed(form.idempotency_key.data, cart, revision)
+    if placed is not None:  # a double click, the Back button, a second tab or device
+        return _already_placed(placed, cart, revision)
+    data = session.get(DETAILS_KEY)
+    if not data and session.get(MY_ORDERS_KEY):  # a stale tab after another order went through
+        return _back_to_cart()
+    if not data or cart is None:
+        flash(_("Your order form was incomplete. Please review the order again."), "error")
+        return redirect(url_for(".review"))
+    if form.details_key.data != details_key(data):
+        flash(
+            _(
+                "Your delivery details changed since you reviewed the order (in another tab or "
+                "window?). Please check them again."
+            ),
+            "error",
+        )
+        return redirect(url_for(".review"))
     try:
-        order = services.place_order(
+        placement = services.place(
             cart,
             _delivery(data),
             PaymentMethod(data["payment_method"]),
             form.idempotency_key.data,
             int(form.expected_total.data),
-            user_id=current_user.id if current_user.is_authenticated else None,
+            _user_id(),
+            revision=revision,
+            browser_key=_browser_key(),
         )
-    except services.CheckoutError as error:
+    except Refused as error:
         flash(str(error.message), "error")
-        return redirect(
-            url_for(".review")
-            if not isinstance(error, services.OutOfStock)
-            else url_for("cart.show")
-        )
-    _remember(order, data)
-    instructions.start_payment(order)
+        return redirect(_after_refusal(error))
+    if not placement.created:
+        return _already_placed(placement.order, cart, revision)
+    _remember(placement.order, data)
+    instructions.start_payment(placement.order)
+    return redirect(url_for(".order", number=placement.order.number))
+
+
+def _after_refusal(error: Refused) -> str:
+    """Where a refused placement sends the buyer: what to change is there."""
+    if isinstance(error, services.OutOfStock):
+        return url_for("cart.show")
+    if isinstance(error, holds.TooManyUnpaid):
+        return url_for(".details")
+    return url_for(".review")
+
+
+def _already_placed(order: Order, cart, revision: int):
+    """Show the order this form or this checkout already became, saying that nothing was
+    ordered twice. An order placed from this very cart (its secret token is in the checkout
+    key) is this browser's or this account's: the browser may follow it from now on."""
+    if cart is not None and order.checkout_key == services.checkout_key(cart, revision):
+        _follow_in_this_browser(order)
+    session.pop(DETAILS_KEY, None)
+    flash(
+        _(
+            "Order %(number)s was already placed from this cart (in another tab, or by a "
+            "second click): here it is. Nothing was ordered or charged twice.",
+            number=order.number,
+        ),
+        "info",
+    )
     return redirect(url_for(".order", number=order.number))
 
 
+def _follow_in_this_browser(order: Order) -> None:
+    if order.number not in session.get(MY_ORDERS_KEY, []):
+        session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], order.number]
+
+
+def _user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _browser_key() -> str:
+    """This browser's random key (made on first use), which the unpaid-order limit counts."""
+    if not session.get(BROWSER_KEY):
+        session[BROWSER_KEY] = secrets.token_hex(16)
+    return session[BROWSER_KEY]
+
+
+def details_key(data: dict) -> str:
+    """A fingerprint of the delivery details and payment method the review page showed."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _remember(order: Order, data: dict) -> None:
-    session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], order.number]
+    _follow_in_this_browser(order)
     session.pop(DETAILS_KEY, None)
     if data.get("save_address") and current_user.is_authenticated:
         delivery = _delivery(data)
@@ -221,8 +300,7 @@ def order(number: str):
     key = request.args.get("key")
     if found is not None and key and services.order_key_opens(found.number, key):
         # The link from an e-mail: this browser may follow the order from now on.
-        if found.number not in session.get(MY_ORDERS_KEY, []):
-            session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], found.number]
+        _follow_in_this_browser(found)
         return redirect(url_for(".order", number=found.number))
     if found is None or not may_see(found):
         abort(404)

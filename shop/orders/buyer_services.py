@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import render_template
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import User
@@ -15,11 +12,8 @@ from shop.cart import services as carts
 from shop.cart.models import Cart
 from shop.enums import OrderStatus
 from shop.extensions import db
-from shop.mail import queue_mail
 from shop.orders import states
 from shop.orders.models import Order, SubOrder
-from shop.producers.models import Producer
-from shop.urls import external_url
 
 ORDERS_PER_PAGE = 20
 
@@ -37,48 +31,41 @@ def orders_of(user_id: int, page: int = 1) -> tuple[list[Order], bool]:
     return list(rows[:ORDERS_PER_PAGE]), len(rows) > ORDERS_PER_PAGE
 
 
-def shipment_of(order: Order, sub_order_id: int, *, lock: bool = False) -> SubOrder | None:
-    """The order's own shipment with this id (None for another order's).
+def shipment_of(order: Order, sub_order_id: int) -> SubOrder | None:
+    """The order's own shipment with this id (None for another order's)."""
+    return next((sub for sub in order.sub_orders if sub.id == sub_order_id), None)
 
-    With `lock`, its row is re-read FOR UPDATE (PostgreSQL), so a producer moving the same
-    shipment at the same moment waits, and sees the cancellation.
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What the buyer is told after cancelling: from whom, how much, and how it comes back."""
+
+    producer_name: str
+    amount: int
+    refund_status: str | None
+
+
+def cancel_shipment(sub: SubOrder, buyer: User | None) -> Cancelled:
+    """The buyer cancels a shipment not yet packed: one transaction, committed.
+
+    Raises states.TransitionRefused (nothing written) when the shipment is too far along, or
+    is already cancelled (AlreadyThere: a double click, another tab, the producer or the
+    hold running out went first). Stock, the refund, the producer's e-mail and the Stripe
+    calls after the commit follow from the state machine, once.
     """
-    if all(sub.id != sub_order_id for sub in order.sub_orders):
-        return None
-    return db.session.get(SubOrder, sub_order_id, with_for_update=lock, populate_existing=lock)
-
-
-def cancel_shipment(sub: SubOrder, buyer: User | None) -> None:
-    """The buyer cancels a shipment not yet packed; its producer is told by e-mail.
-
-    Raises states.TransitionRefused (with the reason) when the shipment is too far along.
-    Stock and the refund flag follow from the state machine; the card refund itself is made
-    after the commit (refunds.process_card_refunds).
-    """
-    states.transition(
-        sub,
-        OrderStatus.CANCELLED,
-        role=states.BUYER,
-        actor_id=buyer.id if buyer is not None else None,
-    )
-    _tell_producer(sub)
-
-
-def _tell_producer(sub: SubOrder) -> None:
-    producer = db.session.get(Producer, sub.producer_id)
-    owner = producer.owner
-    with force_locale(owner.preferred_language or "vi"):
-        body = render_template(
-            "orders/email/buyer_cancelled.txt",
-            sub=sub,
-            order=sub.order,
-            owner=owner,
-            link=external_url("orders.producer_order", sub_order_id=sub.id),
+    try:
+        states.transition(
+            sub,
+            OrderStatus.CANCELLED,
+            role=states.BUYER,
+            actor_id=buyer.id if buyer is not None else None,
         )
-        subject = str(
-            _l("Order %(number)s: the buyer cancelled your shipment", number=sub.order.number)
-        )
-    queue_mail(owner.email, subject, body)
+    except states.TransitionRefused:
+        db.session.rollback()
+        raise
+    cancelled = Cancelled(sub.producer_name, sub.total, sub.refund_status)
+    db.session.commit()
+    return cancelled
 
 
 @dataclass

@@ -82,21 +82,20 @@ def my_orders():
 def cancel_shipment(number: str, sub_order_id: int):
     """The buyer cancels one shipment that is not packed yet."""
     order = _buyers_order(number)
-    sub = buyer_services.shipment_of(order, sub_order_id, lock=True)
+    sub = buyer_services.shipment_of(order, sub_order_id)
     if sub is None:
         abort(404)
     buyer = current_user if current_user.is_authenticated else None
     try:
-        buyer_services.cancel_shipment(sub, buyer)
+        cancelled = buyer_services.cancel_shipment(sub, buyer)
     except states.TransitionRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
+        flash(str(refused.message), refused.category)
         return redirect(url_for("checkout.order", number=number))
-    refund_status, amount, producer = sub.refund_status, sub.total, sub.producer_name
-    db.session.commit()
-    refunds.settle_cancellation(sub, refund_status)
-    flash(_("The shipment from %(producer)s is cancelled.", producer=producer), "success")
-    _flash_refund(refund_status, amount)
+    flash(
+        _("The shipment from %(producer)s is cancelled.", producer=cancelled.producer_name),
+        "success",
+    )
+    _flash_refund(cancelled.refund_status, cancelled.amount)
     return redirect(url_for("checkout.order", number=number))
 
 

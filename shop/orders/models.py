@@ -23,8 +23,14 @@ class Order(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    # One submitted form is one order (a double click) ...
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # ... and one checkout, the cart as the buyer reviewed it, is one order (two tabs).
+    checkout_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The browser it was placed from (a random key in its session), for the limits on
+    # unpaid orders holding stock (checkout.holds).
+    browser_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str] = mapped_column(sa.String(16), index=True)

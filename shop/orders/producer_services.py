@@ -1,7 +1,7 @@
-"""A producer's shipments: the filtered list, the CSV export, the buyer's e-mails, sales figures.
+"""A producer's shipments: the filtered list, the CSV export, moving one along, sales figures.
 
-Everything takes plain arguments (a producer id, dates) and never commits: the views own the
-transaction. Dates are Vietnamese calendar days; timestamps are stored in UTC, so a day's
+Everything takes plain arguments (a producer id, dates); only move_shipment writes, and it
+commits its own transaction. Dates are Vietnamese calendar days; timestamps are stored in UTC, so a day's
 bounds go through `clock.start_of_day_utc`.
 """
 
@@ -15,20 +15,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
 from shop import clock, geo
 from shop.catalog.browse import Page
 from shop.catalog.models import Product
-from shop.checkout.services import order_link
 from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_local_time
-from shop.mail import queue_mail
+from shop.orders import states
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.orders.states import STATUS_LABELS
 from shop.phones import display_mobile
@@ -236,35 +232,29 @@ def orders_csv(lines: list[OrderLine]) -> str:
     return buffer.getvalue()
 
 
-def _shipped_subject(number: str) -> str:
-    return _("Your order %(number)s is on its way", number=number)
+def move_shipment(
+    sub: SubOrder, target: OrderStatus, actor_id: int, *, carrier="", tracking_number="", note=""
+) -> None:
+    """The producer moves its shipment along, or cancels it: one transaction, committed.
 
-
-def _delivered_subject(number: str) -> str:
-    return _("Your order %(number)s has been delivered", number=number)
-
-
-_MAILS = {
-    OrderStatus.SHIPPED: ("orders/email/shipped.txt", _shipped_subject),
-    OrderStatus.DELIVERED: ("orders/email/delivered.txt", _delivered_subject),
-}
-
-
-def queue_shipment_mail(sub_order: SubOrder) -> None:
-    """Tell the buyer a shipment left (with carrier and tracking) or arrived, in Vietnamese."""
-    if sub_order.status not in _MAILS:
-        return
-    template, subject = _MAILS[sub_order.status]
-    order = sub_order.order
-    with force_locale("vi"):
-        body = render_template(
-            template,
-            order=order,
-            sub=sub_order,
-            link=order_link(order),
+    Raises states.TransitionRefused (nothing written) when the move is not allowed now, or
+    was already made by another request (AlreadyThere). What follows a move — the buyer's
+    e-mails, stock and refunds of a cancellation — comes from the state machine.
+    """
+    try:
+        states.transition(
+            sub,
+            target,
+            role=states.PRODUCER,
+            actor_id=actor_id,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            note=note,
         )
-        subject_text = subject(order.number)
-    queue_mail(order.email, subject_text, body)
+    except states.TransitionRefused:
+        db.session.rollback()
+        raise
+    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from shop.enums import OrderStatus
 from shop.errors import render_error_page
 from shop.extensions import db
 from shop.formatting import format_vnd
-from shop.orders import charts, refunds, states
+from shop.orders import charts, states
 from shop.orders import producer_services as services
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
@@ -42,9 +42,9 @@ MOVED = {
 }
 
 
-def own_sub_order(sub_order_id: int, *, for_update: bool = False) -> SubOrder:
+def own_sub_order(sub_order_id: int) -> SubOrder:
     """The signed-in producer's shipment, or 404 (another producer's does not exist)."""
-    sub = db.session.get(SubOrder, sub_order_id, with_for_update=for_update)
+    sub = db.session.get(SubOrder, sub_order_id)
     if sub is None or sub.producer_id != current_user.producer.id:
         abort(404)
     return sub
@@ -94,32 +94,26 @@ def producer_order(sub_order_id: int):
 @bp.post("/producer/orders/<int:sub_order_id>/move")
 @producer_required
 def producer_move(sub_order_id: int):
-    """Move a shipment along (or cancel it); the buyer hears of shipping and delivery."""
-    sub = own_sub_order(sub_order_id, for_update=True)
+    """Move a shipment along (or cancel it); the buyer hears of shipping, delivery and a
+    cancellation."""
+    sub = own_sub_order(sub_order_id)
     try:
         target = OrderStatus(request.form.get("target", ""))
     except ValueError:
         abort(400)
     try:
-        states.transition(
+        services.move_shipment(
             sub,
             target,
-            role=states.PRODUCER,
-            actor_id=current_user.id,
+            current_user.id,
             carrier=request.form.get("carrier", ""),
             tracking_number=request.form.get("tracking_number", ""),
             note=request.form.get("note", ""),
         )
-        services.queue_shipment_mail(sub)
     except states.TransitionRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
+        flash(str(refused.message), refused.category)
     else:
-        refund_status = sub.refund_status
-        db.session.commit()
         flash(str(MOVED[target]), "success")
-        if target == OrderStatus.CANCELLED:
-            refunds.settle_cancellation(sub, refund_status)
     return redirect(url_for(".producer_order", sub_order_id=sub_order_id))
 
 

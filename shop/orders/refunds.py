@@ -1,12 +1,13 @@
 """Refunds of cancelled shipments: by Stripe for cards, by hand (staff) for bank transfers.
 
 A cancelled card-paid shipment is flagged "card_pending" in the cancellation's transaction
-(cancellation.after_cancel). After that commits, process_card_refunds() asks Stripe to refund
-exactly the shipment's total. It works in its own database session and commits each refund
-on its own, so it is safe to call at any time, from a view, a command or twice at once:
-Stripe's idempotency key and a look at the intent's refunds stop a second refund of the
+(cancellation.after_cancel), which hangs process_card_refunds() on its commit: it asks Stripe
+to refund exactly the shipment's total. It works in its own database session and commits each
+refund on its own, so it is safe to call at any time, from a request, a command or twice at
+once: Stripe's idempotency key and a look at the intent's refunds stop a second refund of the
 same shipment, and a conditional update records each refund once. A failure is logged and
-left pending for `flask orders refunds` to retry.
+left pending for `flask orders refunds` to retry. When every shipment of a paid order is
+cancelled and refunded, the order's payment becomes "refunded" (a conditional update too).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from shop import audit
 from shop.accounts.models import User
+from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
 from shop.extensions import db
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND, REFUNDED
 from shop.orders.models import Order, SubOrder
+from shop.orders.states import lock_order
 from shop.payments.models import Payment
 
 log = logging.getLogger(__name__)
@@ -51,18 +54,6 @@ class RefundError(Exception):
 def idempotency_key(sub: SubOrder) -> str:
     """One Stripe refund per shipment, even across databases sharing the Stripe account."""
     return f"refund-{sub.id}-{sub.order.idempotency_key[:16]}"
-
-
-def settle_cancellation(sub: SubOrder, refund_status: str | None) -> None:
-    """What a committed cancellation sets off with Stripe: a card-paid shipment is refunded
-    now; an unpaid card order's PaymentIntent asks only for what is still due (or is
-    cancelled with the whole order). `refund_status` is the shipment's as it was committed."""
-    if refund_status == CARD_REFUND_PENDING:
-        process_card_refunds([sub.id])
-    else:
-        from shop.payments import stripe_gateway
-
-        stripe_gateway.follow_cancellation(sub.order)
 
 
 def process_card_refunds(sub_order_ids: Iterable[int] | None = None) -> tuple[int, int]:
@@ -95,15 +86,14 @@ def _refund_one(session: Session, sub_id: int) -> bool:
         session.rollback()
         log.exception("Refund of shipment %s failed unexpectedly", sub_id)
         return False
-    recorded = session.execute(
-        sa.update(SubOrder)
-        .where(SubOrder.id == sub_id, SubOrder.refund_status == CARD_REFUND_PENDING)
-        .values(refund_status=REFUNDED, refund_ref=refund_id)
-        .execution_options(synchronize_session=False)
-    )
-    if recorded.rowcount == 1:
-        session.refresh(sub)
-        _follow_order(sub.order)
+    order = lock_order(sub.order_id, session)
+    if change(
+        sub,
+        SubOrder.refund_status == CARD_REFUND_PENDING,
+        refund_status=REFUNDED,
+        refund_ref=refund_id,
+    ):
+        follow_refunds(order)
     session.commit()
     log.info("Shipment %s refunded by Stripe %s (%s VND)", sub_id, refund_id, sub.total)
     return True
@@ -148,11 +138,13 @@ def _paid_intent(session: Session, order: Order) -> str | None:
     )
 
 
-def _follow_order(order: Order) -> None:
-    """An order whose every shipment was cancelled and refunded is refunded."""
+def follow_refunds(order: Order) -> None:
+    """An order whose every shipment was cancelled and refunded is refunded (order locked)."""
     subs = order.sub_orders
     if all(s.status == OrderStatus.CANCELLED and s.refund_status == REFUNDED for s in subs):
-        order.payment_status = PaymentStatus.REFUNDED
+        change(
+            order, Order.payment_status == PaymentStatus.PAID, payment_status=PaymentStatus.REFUNDED
+        )
 
 
 def manual_refunds() -> list[SubOrder]:
@@ -168,12 +160,26 @@ def manual_refunds() -> list[SubOrder]:
 
 
 def mark_refunded_by_hand(sub: SubOrder, staff: User, reference: str = "") -> None:
-    """Staff sent a transfer's money back: the shipment is refunded (audit-logged)."""
-    if sub.refund_status != MANUAL_REFUND:
+    """Staff sent a transfer's money back: the shipment is refunded (audit-logged, once).
+
+    Commits; raises RefundError (nothing written) if no refund by hand is waiting, which is
+    also what the second of two staff recording the same refund at once is told.
+    """
+    try:
+        _record_refund_by_hand(sub, staff, reference.strip()[:100] or None)
+    except RefundError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def _record_refund_by_hand(sub: SubOrder, staff: User, reference: str | None) -> None:
+    order = lock_order(sub.order_id)
+    if not change(
+        sub, SubOrder.refund_status == MANUAL_REFUND, refund_status=REFUNDED, refund_ref=reference
+    ):
         raise RefundError(_l("This shipment has no refund waiting to be made by hand."))
-    reference = reference.strip()[:100] or None
-    sub.refund_status, sub.refund_ref = REFUNDED, reference
-    _follow_order(sub.order)
+    follow_refunds(order)
     audit.record(
         "sub_order.refunded_by_hand",
         sub,

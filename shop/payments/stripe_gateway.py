@@ -18,10 +18,12 @@ import stripe
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from shop.enums import PaymentMethod, PaymentStatus
 from shop.extensions import db
 from shop.orders.models import Order
+from shop.orders.states import lock_order
 from shop.payments import services
 from shop.payments.models import Payment, WebhookEvent
 
@@ -118,29 +120,40 @@ def _client_secret(order: Order, intent_id: str) -> str | None:
         return None
 
 
-def follow_cancellation(order: Order) -> None:
-    """After a shipment of an unpaid card order is cancelled (and committed): the intent asks
-    for what is still due, or is cancelled with the whole order. Best effort: if Stripe cannot
-    be reached, the order page corrects the amount before the buyer can pay (card_form), and
-    a payment of another amount is not applied (_matches)."""
-    if order.payment_method != PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
-        return
-    payment = _card_payment(order)
-    if payment is None or not payment.provider_ref:
-        return
+def follow_cancellation(order_id: int) -> None:
+    """After a cancellation of a shipment of an unpaid card order commits: the intent asks for
+    what is still due, or is cancelled with the whole order (a hold that ran out included).
+    Hung on the commit by the cancellation; reads the order in its own session. Best effort:
+    if Stripe cannot be reached, the order page corrects the amount before the buyer can pay
+    (card_form), and a payment of another amount is not applied (_matches)."""
+    with Session(db.engine) as session:
+        order = session.get(Order, order_id)
+        if order is None or order.payment_method != PaymentMethod.CARD:
+            return
+        if order.payment_status not in (PaymentStatus.UNPAID, PaymentStatus.CANCELLED):
+            return
+        intent_id = session.scalar(
+            sa.select(Payment.provider_ref)
+            .where(Payment.order_id == order.id, Payment.method == PaymentMethod.CARD)
+            .order_by(Payment.id.desc())
+        )
+        cancelled, amount_due = order.cancelled_at is not None, order.amount_due
+    if intent_id:
+        _follow_intent(intent_id, cancelled, amount_due)
+
+
+def _follow_intent(intent_id: str, cancelled: bool, amount_due: int) -> None:
     try:
         with _client() as client:
-            intent = client.v1.payment_intents.retrieve(payment.provider_ref)
+            intent = client.v1.payment_intents.retrieve(intent_id)
             if intent.status not in OPEN_INTENT:
                 return
-            if order.cancelled_at is not None:
-                client.v1.payment_intents.cancel(payment.provider_ref)
-            elif int(intent.amount) != order.amount_due:
-                client.v1.payment_intents.update(payment.provider_ref, {"amount": order.amount_due})
+            if cancelled:
+                client.v1.payment_intents.cancel(intent_id)
+            elif int(intent.amount) != amount_due:
+                client.v1.payment_intents.update(intent_id, {"amount": amount_due})
     except stripe.StripeError as error:
-        log.warning(
-            "Stripe: intent %s not updated after a cancellation: %s", payment.provider_ref, error
-        )
+        log.warning("Stripe: intent %s not updated after a cancellation: %s", intent_id, error)
 
 
 def card_form(order: Order) -> dict[str, Any]:
@@ -200,7 +213,9 @@ def _apply(event_type: str, intent: dict[str, Any]) -> None:
     order = _order_for(intent)
     if order is None:
         log.warning("Stripe %s for %s: no matching order", event_type, intent.get("id"))
-    elif event_type == "payment_intent.payment_failed":
+        return
+    order = lock_order(order.id)  # a cancellation or a staff action waits, or went first
+    if event_type == "payment_intent.payment_failed":
         services.mark_failed(order, PaymentMethod.CARD, intent["id"])
     elif _matches(order, intent):
         _pay(order, intent["id"])

@@ -38,10 +38,8 @@ def switch(number: str):
     except ValueError:
         flash(_("Choose a payment method from the list."), "error")
     except services.PaymentError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("Payment method changed."), "success")
     return redirect(url_for("checkout.order", number=order.number))
 
@@ -69,9 +67,7 @@ def confirm_transfer(number: str):
     try:
         services.confirm_transfer(order, current_user)
     except services.PaymentError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("Transfer confirmed: order %(number)s is paid.", number=order.number), "success")
     return redirect(url_for("staff.order", number=order.number))

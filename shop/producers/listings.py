@@ -20,6 +20,7 @@ from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.revisions import Outcome
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
+from shop.checkout import holds
 from shop.enums import RevisionStatus
 from shop.errors import Refused
 from shop.extensions import db
@@ -143,6 +144,8 @@ def _edit_page(product: Product, details=None, variant_form=None, upload_form=No
         reason_text=UNLISTED_REASONS.get(reason, ""),
         status_labels=services.STATUS_LABELS,
         max_images=services.MAX_IMAGES,
+        stock_use=holds.stock_use(v.id for v in product.variants),
+        hold_window=holds.hold_window_text(),
     )
 
 
@@ -233,7 +236,11 @@ def edit_variant(product_id: int, variant_id: int):
         flash(_("Variant saved."), "success")
         return redirect(_edit_url(variant.product, "variants"))
     return render_template(
-        "producers/variant_form.html", form=form, product=variant.product, variant=variant
+        "producers/variant_form.html",
+        form=form,
+        product=variant.product,
+        variant=variant,
+        use=holds.stock_use([variant.id]).get(variant.id, holds.StockUse()),
     )
 
 

@@ -451,11 +451,9 @@ def refunded_by_hand():
     try:
         refund_services.mark_refunded_by_hand(sub, current_user, form.reference.data or "")
     except refund_services.RefundError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for(".refunds"))
     number, producer = sub.order.number, sub.producer_name
-    db.session.commit()
     flash(
         str(_l("%(number)s · %(producer)s: marked as refunded.", number=number, producer=producer)),
         "success",

@@ -69,7 +69,7 @@ def buy_with_cash_on_delivery(client, product) -> str:
     review = client.get("/checkout/review").get_data(as_text=True)
     form = {
         name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', review).group(1)
-        for name in ("idempotency_key", "expected_total")
+        for name in ("idempotency_key", "expected_total", "cart_revision", "details_key")
     }
     placed = client.post("/checkout/place", data={**form, "csrf_token": token})
     assert placed.status_code == 302, placed.get_data(as_text=True)

@@ -213,7 +213,7 @@ def test_the_buyer_cancels_a_shipment_not_yet_packed_its_stock_returns_and_the_p
     [
         (S.PACKED, "You may not make this change to the shipment."),
         (S.SHIPPED, "A shipment that is shipped cannot become cancelled."),
-        (S.CANCELLED, "A shipment that is cancelled cannot become cancelled."),
+        (S.CANCELLED, "This shipment is already cancelled."),
     ],
 )
 def test_a_shipment_too_far_along_cannot_be_cancelled_by_the_buyer(

@@ -83,19 +83,26 @@ def csrf(client):
     return lambda path: csrf_from(client.get(path).get_data(as_text=True))
 
 
+REVIEWED = ("idempotency_key", "cart_revision", "details_key")
+
+
 def checkout(client, submit, **change):
+    """Give the delivery details and open the review: (page, what it reviewed, total)."""
     details = submit("/checkout", {**DETAILS, **change})
     assert details.status_code == 302, details.get_data(as_text=True)
     page = client.get("/checkout/review").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    reviewed = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+        for name in REVIEWED
+    }
     total = re.search(r'name="expected_total" type="hidden" value="([^"]+)"', page).group(1)
-    return page, key, total
+    return page, reviewed, total
 
 
-def place(client, csrf, key, total):
+def place(client, csrf, reviewed, total):
     return client.post(
         "/checkout/place",
-        data={"idempotency_key": key, "expected_total": total, "csrf_token": csrf("/")},
+        data={**reviewed, "expected_total": total, "csrf_token": csrf("/")},
     )
 
 

@@ -153,12 +153,24 @@ def test_cancelling_one_card_paid_shipment_refunds_exactly_its_total_once(
     assert len(stripe_refunds(localstripe, intent_of(card_order))) == 1
 
 
-def test_a_refund_stripe_made_but_never_recorded_is_found_not_made_twice(
-    db, card_order, localstripe
-):
-    sub = card_order.sub_orders[0]
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there
+
+
+def cancel_while_stripe_is_down(db, stripe_app, localstripe, sub) -> None:
+    """Cancel a card-paid shipment while Stripe cannot be reached: the refund hung on the
+    commit fails (logged) and the shipment stays "card_pending" for a retry."""
+    stripe_app.config["STRIPE_API_BASE"] = UNREACHABLE
     walk(sub, OrderStatus.CANCELLED)
     db.session.commit()
+    stripe_app.config["STRIPE_API_BASE"] = localstripe.url
+    assert fresh(db, sub).refund_status == "card_pending"
+
+
+def test_a_refund_stripe_made_but_never_recorded_is_found_not_made_twice(
+    db, card_order, localstripe, stripe_app
+):
+    sub = card_order.sub_orders[0]
+    cancel_while_stripe_is_down(db, stripe_app, localstripe, sub)
     with localstripe.client() as client:  # made by an earlier run whose commit was lost
         lost = client.v1.refunds.create(
             {
@@ -178,9 +190,8 @@ def test_when_stripe_fails_the_refund_stays_pending_and_the_command_retries_it(
     db, card_order, localstripe, stripe_app, caplog
 ):
     sub = card_order.sub_orders[1]
-    walk(sub, OrderStatus.CANCELLED)
-    db.session.commit()
-    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    cancel_while_stripe_is_down(db, stripe_app, localstripe, sub)
+    stripe_app.config["STRIPE_API_BASE"] = UNREACHABLE
     with caplog.at_level(logging.WARNING, logger="shop.orders.refunds"):
         assert refunds.process_card_refunds() == (0, 1)
     assert f"Refund of shipment {sub.id} (600000 VND) failed" in caplog.text
@@ -199,12 +210,12 @@ def test_an_order_whose_every_shipment_is_cancelled_and_refunded_is_refunded(
 ):
     for sub in card_order.sub_orders:
         walk(sub, OrderStatus.CANCELLED, role="staff")
-    db.session.commit()
-    assert refunds.process_card_refunds() == (2, 0)
+    db.session.commit()  # each cancellation's refund is made once this commits
     amounts = sorted(r.amount for r in stripe_refunds(localstripe, intent_of(card_order)))
     assert amounts == [330_000, 600_000]
     db.session.expire_all()
     assert card_order.payment_status == PaymentStatus.REFUNDED
+    assert refunds.process_card_refunds() == (0, 0)  # nothing left for the command
 
 
 @pytest.fixture
@@ -294,6 +305,26 @@ def test_an_unpaid_card_order_asks_stripe_only_for_what_still_comes_after_a_canc
     assert fresh(db, honey_shipment).refund_status is None  # no charge: no refund to make
 
 
+def test_when_an_unpaid_card_orders_hold_runs_out_its_payment_intent_is_cancelled(
+    db, world, stripe_app, localstripe, frozen_today
+):
+    import datetime as dt
+
+    from shop import clock
+    from shop.checkout.services import release_expired_holds
+
+    order = place_for(db, world["buyer"], (world["coffee"], 1), method=PaymentMethod.CARD)
+    intent_id = stripe_gateway.ensure_intent(order)
+    expires = order.hold_expires_at.replace(tzinfo=dt.UTC).astimezone(clock.SHOP_TZ)
+    frozen_today(expires + dt.timedelta(minutes=1))
+
+    assert release_expired_holds() == 1
+
+    with localstripe.client() as stripe_client:
+        assert stripe_client.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert fresh(db, order.sub_orders[0]).order.payment_status == PaymentStatus.CANCELLED
+
+
 def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
     db, world, stripe_app, localstripe, signed_in
 ):
@@ -302,8 +333,12 @@ def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
         db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
     )
     intent_id = stripe_gateway.ensure_intent(order)
+    stripe_app.config["STRIPE_API_BASE"] = UNREACHABLE  # at the commit
     walk(order.sub_orders[1], OrderStatus.CANCELLED)  # the honey, without telling Stripe
     db.session.commit()
+    stripe_app.config["STRIPE_API_BASE"] = localstripe.url
+    with localstripe.client() as stripe_client:
+        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 930_000
     client = signed_in(world["buyer"])
 
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)

@@ -25,8 +25,11 @@ from urllib.parse import quote
 import aiohttp
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
-TOTAL = re.compile(r'name="expected_total" type="hidden" value="([^"]+)"')
+# The review page's "Place the order" form: what the buyer reviewed, sent back as it is.
+PLACE_FIELDS = ("idempotency_key", "expected_total", "cart_revision", "details_key")
+HIDDEN = {
+    name: re.compile(rf'name="{name}" type="hidden" value="([^"]+)"') for name in PLACE_FIELDS
+}
 ORDER_PATH = re.compile(r"^/orders/(OCOP-\d{4}-\d{6})$")
 ERROR_FLASH = 'class="flash flash-error"'
 
@@ -234,13 +237,13 @@ class Shopper:
         review = await self.send("GET", "/checkout/review")
         if review.status == 302:
             return await self.refused(review, "cart changed before review")
-        key, total = KEY.search(review.text), TOTAL.search(review.text)
-        if review.status != 200 or not key or not total:
+        found = {name: pattern.search(review.text) for name, pattern in HIDDEN.items()}
+        if review.status != 200 or not all(found.values()):
             self.fail(f"review -> {review.status}")
         await self.pause()
         if self.run.expired():
             raise GaveUp("deadline")
-        return await self.place(key.group(1), total.group(1))
+        return await self.place({name: match.group(1) for name, match in found.items()})
 
     async def submit(self, data: dict[str, str]) -> Answer:
         """POST the review form once, or twice at once (a double click) comparing answers.
@@ -265,9 +268,10 @@ class Shopper:
             self.fail(f"double submit: {first.location!r} then {second.location!r}")
         return first
 
-    async def place(self, key: str, total: str) -> str:
+    async def place(self, fields: dict[str, str]) -> str:
         tally = self.run.tally
-        data = {"idempotency_key": key, "expected_total": total, "csrf_token": self.csrf}
+        key = fields["idempotency_key"]
+        data = {**fields, "csrf_token": self.csrf}
         tally.checkouts += 1
         tally.in_flight.add(key)
         first = await self.submit(data)

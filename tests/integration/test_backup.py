@@ -240,11 +240,13 @@ def buy_as(client, email: str, slug: str, variant_id: int):
     delivery = client.post("/checkout", data={**details, "csrf_token": token("/checkout")})
     assert delivery.status_code == 302, delivery.get_data(as_text=True)
     page = client.get("/checkout/review").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
-    total = re.search(r'name="expected_total" type="hidden" value="([^"]+)"', page).group(1)
+    reviewed = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+        for name in ("idempotency_key", "cart_revision", "details_key", "expected_total")
+    }
     return client.post(
         "/checkout/place",
-        data={"idempotency_key": key, "expected_total": total, "csrf_token": token("/")},
+        data={**reviewed, "csrf_token": token("/")},
     )
 
 

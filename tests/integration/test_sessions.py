@@ -88,12 +88,11 @@ def buy(client, product, details: dict = MAI) -> str:
     add_to_cart(client, product)
     fill_delivery_details(client, details)
     page = client.get("/checkout/review").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
-    total = re.search(r'name="expected_total" type="hidden" value="([^"]+)"', page).group(1)
-    answer = client.post(
-        "/checkout/place",
-        data={"idempotency_key": key, "expected_total": total, "csrf_token": token(client)},
-    )
+    reviewed = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+        for name in ("idempotency_key", "cart_revision", "details_key", "expected_total")
+    }
+    answer = client.post("/checkout/place", data={**reviewed, "csrf_token": token(client)})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return answer.headers["Location"].removeprefix("/orders/")
 

@@ -1,4 +1,4 @@
-"""PostgreSQL backups with pg_dump and restores with pg_restore, on one snapshot.
+"""PostgreSQL backups with pg_dump, restores with pg_restore and psql, on one snapshot.
 
 The counts in the manifest must describe exactly the rows in the dump. A REPEATABLE READ
 transaction exports its snapshot (`pg_export_snapshot()`), counts every table and reads the
@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -62,7 +63,7 @@ def connection_args(url: sa.URL, folder: Path) -> tuple[str, dict[str, str]]:
 
 
 def tool(name: str) -> str:
-    """The path of pg_dump or pg_restore, or a refusal that says how to get it."""
+    """The path of pg_dump, pg_restore or psql, or a refusal that says how to get it."""
     folder = current_app.config.get("PG_BIN_DIR")
     found = str(Path(folder) / name) if folder else shutil.which(name)
     if not found or not os.access(found, os.X_OK):
@@ -74,10 +75,17 @@ def tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str], environment: dict[str, str]) -> str:
+def _run(command: list[str], environment: dict[str, str], output: IO[str] | None = None) -> str:
+    """Run a client tool; its output is returned, or written to `output` (a dump as SQL)."""
     env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"} | environment
     finished = subprocess.run(
-        command, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+        command,
+        env=env,
+        stdout=output if output is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     if finished.returncode != 0:
         name = Path(command[0]).name
@@ -137,21 +145,29 @@ def restore_postgres(
 ) -> None:
     """Replace the target database's tables with the dump's, in one transaction.
 
-    The shop's tables that the archive does not have (a newer schema's, made by `flask db
-    upgrade` on a new server) are dropped first: otherwise the migrations that create them
-    again would fail after the restore; tables the shop does not know are left alone.
-    pg_restore then drops
-    and recreates every object of the dump (`--clean --if-exists`), owned by whoever runs
-    it (`--no-owner --no-privileges`), all or nothing (`--single-transaction --exit-on-error`).
+    One psql session runs, with `--single-transaction` and `ON_ERROR_STOP`, first a prelude
+    that drops every table of the shop's that the target has (its current schema's, whatever
+    the archive's revision: a newer schema may hold constraints the dump does not know, such
+    as a foreign key onto one of the dump's tables), then the dump as pg_restore writes it out
+    as SQL (dropping its other objects first, such as the search configuration), owned by whoever runs it (`--no-owner --no-privileges`). If any statement fails,
+    nothing has changed. Tables the shop does not know are left alone.
     """
-    pg_restore = tool("pg_restore")
+    pg_restore, psql = tool("pg_restore"), tool("psql")
     conninfo, environment = connection_args(engine.url, folder)
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         preparer = connection.dialect.identifier_preparer
-        for name in sa.inspect(connection).get_table_names():
-            if name in shop_tables and name not in archived_tables:
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE"))
+        present = set(sa.inspect(connection).get_table_names())
     engine.dispose()
-    options = ["--clean", "--if-exists", "--no-owner", "--no-privileges"]
-    options += ["--single-transaction", "--exit-on-error", "--no-password"]
-    _run([pg_restore, *options, f"--dbname={conninfo}", str(dump)], environment)
+    ours = (shop_tables | archived_tables | {"alembic_version"}) & present
+    script = folder / "restore.sql"
+    with script.open("w", encoding="utf-8") as handle:
+        handle.write("SET client_min_messages = warning;\n")
+        for name in sorted(ours):
+            handle.write(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE;\n")
+    options = ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-"]
+    with script.open("a", encoding="utf-8") as handle:
+        handle.flush()
+        _run([pg_restore, *options, str(dump)], environment, output=handle)
+    command = [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--no-password"]
+    command += ["--set=ON_ERROR_STOP=1", f"--file={script}", f"--dbname={conninfo}"]
+    _run(command, environment)

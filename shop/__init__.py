@@ -192,12 +192,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local_time
     app.jinja_env.filters["mobile"] = display_mobile
 
+    from shop.catalog.rules import LOW_STOCK, price_from, price_to
     from shop.geo import province_slug
-    from shop.producers.services import LEGAL_FORM_LABELS
+    from shop.labels import register_template_globals
     from shop.search.highlight import highlight
 
+    register_template_globals(app.jinja_env.globals)
     app.jinja_env.globals.update(
-        legal_forms=LEGAL_FORM_LABELS,
+        low_stock_threshold=LOW_STOCK,
+        price_from=price_from,
+        price_to=price_to,
         province_slug=province_slug,
         highlight=highlight,
         payment_status_labels=PAYMENT_STATUS_LABELS,

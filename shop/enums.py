@@ -69,6 +69,15 @@ class PaymentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ActorRole(enum.StrEnum):
+    """Who moved a shipment (a sub-order event's `actor_role`)."""
+
+    PRODUCER = "producer"
+    BUYER = "buyer"
+    STAFF = "staff"
+    SYSTEM = "system"  # the shop itself: an unpaid order's hold ran out
+
+
 class OrderStatus(enum.StrEnum):
     PLACED = "placed"
     CONFIRMED = "confirmed"

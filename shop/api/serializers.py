@@ -12,11 +12,11 @@ from flask import url_for
 
 from shop import geo, media
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
+from shop.catalog.rules import LOW_STOCK, price_from, price_to
 from shop.certification.models import Certificate
 from shop.producers.models import Producer
 
 CURRENCY = "VND"
-LOW_STOCK = 5  # a product with this many units or fewer in total is "low" (as on the pages)
 
 
 def province(code: int) -> dict[str, Any]:
@@ -102,7 +102,6 @@ def stock_state(p: Product) -> str:
 
 def product_summary(p: Product, c: Certificate, sets: dict[int, ProductSet]) -> dict[str, Any]:
     """A product as lists show it (`sets` from services.product_sets())."""
-    prices = [v.price for v in p.variants]
     state = stock_state(p)
     return {
         "id": p.id,
@@ -112,8 +111,8 @@ def product_summary(p: Product, c: Certificate, sets: dict[int, ProductSet]) -> 
         "stars": c.stars,
         "product_set": product_set(sets[p.product_set_code]),
         "producer": producer_ref(p.producer),
-        "price_min": min(prices) if prices else None,
-        "price_max": max(prices) if prices else None,
+        "price_min": price_from(p),
+        "price_max": price_to(p),
         "currency": CURRENCY,
         "in_stock": state != "sold_out",
         "stock_state": state,

@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from shop import clock
 from shop.accounts import sessions
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, Variant
-from shop.catalog.services import listable_products, unlisted_reason
+from shop.catalog.rules import listable_products, unlisted_reasons
 from shop.certification.models import Certificate
 from shop.extensions import db
 from shop.producers.models import Producer
@@ -242,12 +243,6 @@ def shipping_fee(producer: Producer, subtotal: int) -> int:
     return 0 if subtotal <= 0 or subtotal >= free_from else fee
 
 
-STOCK_REASONS = {
-    "sold_out": _l("Sold out."),
-    "not_enough": _l("Not enough in stock: lower the quantity."),
-}
-
-
 def view(cart: Cart | None) -> CartView:
     """The cart grouped by producer, each line checked for listability and stock."""
     if cart is None or not cart.lines:
@@ -266,17 +261,19 @@ def view(cart: Cart | None) -> CartView:
         .order_by(CartLine.id)
     ).all()
     product_ids = {ln.variant.product_id for ln in lines}
+    today = clock.today()
     listed = {
         p.id: c
-        for p, c in db.session.execute(listable_products().where(Product.id.in_(product_ids)))
+        for p, c in db.session.execute(listable_products(today).where(Product.id.in_(product_ids)))
     }
+    unlisted = unlisted_reasons(product_ids - listed.keys(), today)
     groups: dict[int, ProducerGroup] = {}
     for line in lines:
         product = line.variant.product
         certificate = listed.get(product.id)
         reason = None
         if certificate is None:
-            reason = unlisted_reason(product) or "certificate_expired"
+            reason = unlisted.get(product.id)
         elif line.variant.stock <= 0:
             reason = "sold_out"
         elif line.quantity > line.variant.stock:

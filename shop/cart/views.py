@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import user_logged_in
 
 from shop.cart import services
-from shop.catalog.views import UNLISTED_REASONS
 from shop.extensions import db
+from shop.labels import STOCK_REASONS, UNLISTED_REASONS
 from shop.urls import db_int, is_safe_next
 
 bp = Blueprint("cart", __name__)
@@ -31,7 +31,7 @@ def _int(name: str, default: int | None = None) -> int | None:
 def show():
     """The cart, grouped by producer, with what cannot be bought and why."""
     cart_view = services.view(services.current_cart())
-    reasons = {**UNLISTED_REASONS, **services.STOCK_REASONS}
+    reasons = {**UNLISTED_REASONS, **STOCK_REASONS}
     return render_template("cart/cart.html", cart=cart_view, reasons=reasons)
 
 

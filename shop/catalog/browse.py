@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from shop import clock, geo
 from shop.catalog.models import Product, ProductSet, Variant
-from shop.catalog.services import listable_ids, listable_products, with_card_data
+from shop.catalog.rules import listable_ids, listable_products, price_from_sql
+from shop.catalog.services import with_card_data
 from shop.certification.models import Certificate
 from shop.certification.rules import STAR_RANGE
 from shop.extensions import db
@@ -163,9 +164,9 @@ def parse_filters(
 
 
 def min_price() -> sa.ScalarSelect:
-    """Correlated subquery: the product's lowest variant price."""
+    """Correlated subquery: the price the product is shown from (`rules.price_from_sql`)."""
     return (
-        sa.select(sa.func.min(Variant.price))
+        sa.select(price_from_sql())
         .where(Variant.product_id == Product.id)
         .correlate(Product)
         .scalar_subquery()
@@ -179,7 +180,7 @@ def cheapest_prices() -> sa.Subquery:
     over the whole catalogue), where the correlated form runs once per product.
     """
     return (
-        sa.select(Variant.product_id, sa.func.min(Variant.price).label("price"))
+        sa.select(Variant.product_id, price_from_sql().label("price"))
         .group_by(Variant.product_id)
         .subquery("cheapest")
     )

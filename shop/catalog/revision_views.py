@@ -17,13 +17,17 @@ from wtforms.widgets import HiddenInput
 
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductRevision
-from shop.certification.forms import ISSUING_LEVEL_SHORT
 from shop.certification.models import Certificate
-from shop.certification.services import STATUS_LABELS as CERTIFICATE_LABELS
 from shop.enums import CertificateStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.forms_common import max_length
+from shop.labels import (
+    CERTIFICATE_STATUS_LABELS,
+    ISSUING_LEVEL_SHORT,
+    REVISION_FIELD_LABELS,
+    REVISION_STATUS_LABELS,
+)
 from shop.staff.views import staff_required
 
 bp = Blueprint("revisions", __name__, url_prefix="/staff/revisions")
@@ -77,7 +81,7 @@ def queue():
     waiting = revisions.review_queue()
     changed = {
         r.id: [
-            revisions.FIELD_LABELS[name]
+            REVISION_FIELD_LABELS[name]
             for name in revisions.CertifiedFacts.of(r.product).changed_fields(
                 revisions.CertifiedFacts.of(r)
             )
@@ -101,8 +105,8 @@ def review(revision_id: int):
         certificate=certificates[0] if certificates else None,
         others=certificates[1:],
         form=DecisionForm(formdata=None, data={"version": revision.version}),
-        labels=revisions.STATUS_LABELS,
-        certificate_labels=CERTIFICATE_LABELS,
+        labels=REVISION_STATUS_LABELS,
+        certificate_labels=CERTIFICATE_STATUS_LABELS,
         level_labels=ISSUING_LEVEL_SHORT,
         conflict=revisions.reviewer_conflict(revision, current_user),
     )

@@ -38,23 +38,11 @@ from shop.catalog.models import Product, ProductRevision, ProductSet
 from shop.enums import RevisionStatus
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import REVISION_FIELD_LABELS, REVISION_STATUS_LABELS
 from shop.mail import queue_mail
 from shop.transaction import use_case
 from shop.urls import external_url
 
-FIELD_LABELS = {
-    "name": _l("Product name"),
-    "product_set_code": _l("OCOP product set"),
-    "net_content": _l("Net content"),
-    "ingredients": _l("Ingredients"),
-    "shelf_life": _l("Shelf life"),
-}
-STATUS_LABELS = {
-    RevisionStatus.PENDING: _l("waiting for review"),
-    RevisionStatus.APPROVED: _l("approved"),
-    RevisionStatus.REFUSED: _l("refused"),
-    RevisionStatus.WITHDRAWN: _l("withdrawn"),
-}
 REASON_MAX = 2000
 
 
@@ -284,7 +272,7 @@ def _no_longer_pending(revision: ProductRevision) -> RevisionRefused:
     return RevisionRefused(
         _l(
             "This change is no longer waiting for review (it is now: %(status)s).",
-            status=STATUS_LABELS[revision.status],
+            status=REVISION_STATUS_LABELS[revision.status],
         )
     )
 
@@ -459,7 +447,7 @@ def changes_for_display(
 
     return [
         Change(field, str(label), shown(approved, field), shown(proposed, field))
-        for field, label in FIELD_LABELS.items()
+        for field, label in REVISION_FIELD_LABELS.items()
     ]
 
 

@@ -1,4 +1,5 @@
-"""Catalogue queries. `listable_products()` is the single definition of what the shop shows."""
+"""Catalogue queries. The listable rule itself lives in `shop.catalog.rules` (its names are
+re-exported here for the callers that import them from this module)."""
 
 from __future__ import annotations
 
@@ -8,89 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from shop import clock
 from shop.catalog.models import Product, ProductImage, ProductSet
+from shop.catalog.rules import is_listable, listable_products
+from shop.catalog.rules import listable_ids as listable_ids
+from shop.catalog.rules import unlisted_reason as unlisted_reason
 from shop.certification.models import Certificate
-from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
 from shop.extensions import db
 from shop.producers.models import Producer
 
 PRODUCT_SETS_CSV = Path(__file__).resolve().parent.parent / "data" / "ocop_product_sets.csv"
-
-
-def current_certificate_id(day: dt.date | None = None) -> sa.ScalarSelect:
-    """Correlated subquery: the id of the product's newest approved certificate valid on `day`.
-
-    Revoked and rejected certificates have their own status, so "approved" already means
-    "not revoked"; expiry is compared with the date itself, so no job is needed.
-    """
-    day = day or clock.today()
-    return (
-        sa.select(Certificate.id)
-        .where(
-            Certificate.product_id == Product.id,
-            Certificate.status == CertificateStatus.APPROVED,
-            Certificate.expires_on >= day,
-        )
-        .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
-        .limit(1)
-        .correlate(Product)
-        .scalar_subquery()
-    )
-
-
-def listable_products(day: dt.date | None = None) -> sa.Select[tuple[Product, Certificate]]:
-    """Products the shop may show and sell on `day`, each with its current certificate.
-
-    Listable = product active, producer active, and a current certificate (approved, not
-    revoked, expires_on >= today). Every storefront path builds on this select; callers add
-    filters, ordering and paging. `Product.producer` is loaded by the same query.
-    """
-    return (
-        sa.select(Product, Certificate)
-        .join(Product.producer)
-        .join(Certificate, Certificate.id == current_certificate_id(day))
-        .where(Product.status == ProductStatus.ACTIVE, Producer.status == ProducerStatus.ACTIVE)
-        .options(contains_eager(Product.producer))
-    )
-
-
-def has_current_certificate(day: dt.date | None = None) -> sa.Exists:
-    """Correlated EXISTS: the product has a current certificate on `day`.
-
-    True exactly when `current_certificate_id(day)` finds one (the newest approved certificate
-    valid on `day` exists iff any approved certificate valid on `day` does), but it stops at
-    the first index entry instead of ordering the product's certificates: for counting.
-    """
-    day = day or clock.today()
-    return sa.exists().where(
-        Certificate.product_id == Product.id,
-        Certificate.status == CertificateStatus.APPROVED,
-        Certificate.expires_on >= day,
-    )
-
-
-def listable_ids(day: dt.date | None = None) -> sa.Select[tuple[int]]:
-    """The ids of `listable_products(day)`, by the same rule, without the certificate row.
-
-    For counts (a page's total, the home page's groups): 5–8× cheaper than counting
-    `listable_products()`, whose join evaluates the ordered "current certificate" subquery
-    for every product (measured in docs/benchmarks.md). Filters on the certificate's own
-    columns (stars) need `listable_products()`.
-    """
-    return sa.select(Product.id).join(Product.producer).where(is_listable(day))
-
-
-def is_listable(day: dt.date | None = None) -> sa.ColumnElement[bool]:
-    """The listable rule as one condition on `Product` joined to its `Producer`: the WHERE of
-    `listable_ids`, or a yes/no column where a query needs to know for each row."""
-    return sa.and_(
-        Product.status == ProductStatus.ACTIVE,
-        Producer.status == ProducerStatus.ACTIVE,
-        has_current_certificate(day),
-    )
 
 
 @dataclass(frozen=True)
@@ -137,24 +66,6 @@ def get_listable_by_slug(
     )
     row = db.session.execute(query).first()
     return (row[0], row[1]) if row else None
-
-
-def unlisted_reason(product: Product, day: dt.date | None = None) -> str | None:
-    """Why a product is not on sale (a code for the producer's view), or None if it is."""
-    day = day or clock.today()
-    if product.producer.status != ProducerStatus.ACTIVE:
-        return "producer_suspended"
-    if product.status != ProductStatus.ACTIVE:
-        return f"product_{product.status.value}"
-    certificates = product.certificates
-    if any(c.is_valid_on(day) for c in certificates):
-        return None
-    if not certificates:
-        return "no_certificate"
-    newest = certificates[0]
-    if newest.status == CertificateStatus.APPROVED:
-        return "certificate_expired"
-    return f"certificate_{newest.status.value}"
 
 
 def sync_product_sets(path: Path = PRODUCT_SETS_CSV) -> int:

@@ -14,29 +14,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop import geo
-from shop.catalog import browse, services
+from shop.catalog import browse, rules, services
 from shop.catalog.models import Product, ProductSet
 from shop.certification.qr import verification_qr
 from shop.enums import ProducerStatus
 from shop.errors import render_error_page
 from shop.extensions import db
+from shop.labels import UNLISTED_REASONS
 from shop.producers.models import Producer
 
 bp = Blueprint("catalog", __name__)
 
-UNLISTED_REASONS = {
-    "producer_suspended": _l("Your producer account is suspended."),
-    "product_draft": _l("The product is still a draft."),
-    "product_hidden": _l("You have hidden the product."),
-    "no_certificate": _l("It has no OCOP certificate yet: submit one for review."),
-    "certificate_pending": _l("Its OCOP certificate is waiting for staff review."),
-    "certificate_changes_requested": _l(
-        "Staff asked for changes to its OCOP certificate: correct it and send it again."
-    ),
-    "certificate_rejected": _l("Its OCOP certificate was rejected."),
-    "certificate_revoked": _l("Its OCOP certificate was revoked."),
-    "certificate_expired": _l("Its OCOP certificate has expired: submit the renewed one."),
-}
 HOME_SHELF = 8
 
 
@@ -140,7 +128,7 @@ def product(slug: str):
     item = db.session.scalar(sa.select(Product).where(Product.slug == slug))
     if item is None or not _owns(item):
         abort(404)
-    reason = services.unlisted_reason(item)
+    reason = rules.unlisted_reason(item)
     return render_template(
         "catalog/product.html",
         product=item,

@@ -10,12 +10,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from shop.certification.rules import STAR_RANGE
 from shop.enums import IssuingLevel
 from shop.forms_common import DayField, int_or_none, max_length, required
-
-ISSUING_LEVEL_LABELS = {
-    IssuingLevel.DISTRICT: _l("District (UBND huyện, earlier rules)"),
-    IssuingLevel.PROVINCE: _l("Province (UBND tỉnh / thành phố)"),
-    IssuingLevel.NATIONAL: _l("National (the Ministry)"),
-}
+from shop.labels import ISSUING_LEVEL_LABELS
 
 
 class CertificateForm(FlaskForm):
@@ -48,13 +43,6 @@ class CertificateForm(FlaskForm):
     def validate_issuing_level(self, field):
         if field.data not in {lvl.value for lvl in IssuingLevel}:
             raise ValidationError(_l("Choose an issuing level from the list."))
-
-
-ISSUING_LEVEL_SHORT = {
-    IssuingLevel.DISTRICT: _l("district level"),
-    IssuingLevel.PROVINCE: _l("provincial level"),
-    IssuingLevel.NATIONAL: _l("national level"),
-}
 
 
 class ReviewForm(FlaskForm):

@@ -25,6 +25,7 @@ from shop.certification.scans import MAX_PAGES, ScanRejected, store_scan
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.extensions import db
 from shop.formatting import format_day
+from shop.labels import CERTIFICATE_STATUS_LABELS
 from shop.mail import queue_mail
 from shop.producers.models import Producer
 from shop.urls import external_url
@@ -299,16 +300,7 @@ EMAIL_SUBJECTS = {
 
 def status_label(status: CertificateStatus) -> str:
     """The status in the reader's language."""
-    return str(STATUS_LABELS[status])
-
-
-STATUS_LABELS = {
-    CertificateStatus.PENDING: _l("waiting for review"),
-    CertificateStatus.CHANGES_REQUESTED: _l("changes requested"),
-    CertificateStatus.APPROVED: _l("approved"),
-    CertificateStatus.REJECTED: _l("rejected"),
-    CertificateStatus.REVOKED: _l("revoked"),
-}
+    return str(CERTIFICATE_STATUS_LABELS[status])
 
 
 def review_queue() -> list[Certificate]:

@@ -18,14 +18,14 @@ from flask_login import current_user
 
 from shop import clock
 from shop.catalog.models import Product
-from shop.catalog.services import unlisted_reason
-from shop.catalog.views import UNLISTED_REASONS
+from shop.catalog.rules import unlisted_reason
 from shop.certification import services
-from shop.certification.forms import ISSUING_LEVEL_SHORT, CertificateForm, VerifyForm
+from shop.certification.forms import CertificateForm, VerifyForm
 from shop.certification.models import Certificate
 from shop.certification.scans import page_file, scans_root
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.extensions import db
+from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT, UNLISTED_REASONS
 from shop.producers.views import producer_required
 
 bp = Blueprint("certification", __name__)
@@ -76,7 +76,7 @@ def product_certificates(product_id: int):
         product=product,
         reason=unlisted_reason(product),
         unlisted_reasons=UNLISTED_REASONS,
-        labels=services.STATUS_LABELS,
+        labels=CERTIFICATE_STATUS_LABELS,
         today=clock.today(),
     )
 

@@ -7,7 +7,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Regexp, ValidationError
 
 from shop import geo
-from shop.enums import PaymentMethod
 from shop.forms_common import (
     email_field,
     full_name_field,
@@ -16,12 +15,7 @@ from shop.forms_common import (
     phone_field,
     required,
 )
-
-PAYMENT_LABELS = {
-    PaymentMethod.COD: _l("Cash on delivery"),
-    PaymentMethod.BANK_TRANSFER: _l("Bank transfer (VietQR)"),
-    PaymentMethod.CARD: _l("Card (Visa, Mastercard) through Stripe"),
-}
+from shop.labels import PAYMENT_METHOD_LABELS
 
 
 class DeliveryForm(FlaskForm):
@@ -48,7 +42,9 @@ class DeliveryForm(FlaskForm):
         self.ward_code.choices = [SelectChoice("", _l("— choose a province first —"))] + [
             SelectChoice(code, name) for code, name in wards
         ]
-        self.payment_method.choices = [SelectChoice(m.value, PAYMENT_LABELS[m]) for m in methods]
+        self.payment_method.choices = [
+            SelectChoice(m.value, PAYMENT_METHOD_LABELS[m]) for m in methods
+        ]
         self._methods = {m.value for m in methods}
 
     def validate_payment_method(self, field):

@@ -15,11 +15,12 @@ from shop import geo
 from shop.accounts import sessions
 from shop.cart import services as carts
 from shop.checkout import holds, services
-from shop.checkout.forms import PAYMENT_LABELS, DeliveryForm, PlaceOrderForm
+from shop.checkout.forms import DeliveryForm, PlaceOrderForm
 from shop.checkout.models import Address
 from shop.enums import PaymentMethod
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import PAYMENT_METHOD_LABELS
 from shop.orders.models import Order
 from shop.payments import instructions
 from shop.phones import normalize_mobile
@@ -153,7 +154,7 @@ def review():
         cart=quote,
         details=data,
         form=form,
-        payment_label=PAYMENT_LABELS[PaymentMethod(data["payment_method"])],
+        payment_label=PAYMENT_METHOD_LABELS[PaymentMethod(data["payment_method"])],
         hold_window=(
             holds.hold_window_text()
             if PaymentMethod(data["payment_method"]) in holds.HELD_METHODS
@@ -308,5 +309,5 @@ def order(number: str):
         "checkout/order.html",
         order=found,
         payment=instructions.for_order(found),
-        payment_label=PAYMENT_LABELS[found.payment_method],
+        payment_label=PAYMENT_METHOD_LABELS[found.payment_method],
     )

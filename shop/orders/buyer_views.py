@@ -13,20 +13,18 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from shop.cart import services as carts
-from shop.checkout.forms import PAYMENT_LABELS
 from shop.checkout.views import MY_ORDERS_KEY
 from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_vnd
+from shop.labels import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
 from shop.orders import buyer_services, refunds, states
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
 from shop.paging import page_arg
 
-bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
-bp.add_app_template_global(PAYMENT_LABELS, "payment_method_labels")
 
 
 @bp.app_template_global()
@@ -47,7 +45,7 @@ def order_progress(order: Order) -> str:
     live = {sub.status for sub in order.sub_orders if sub.status != OrderStatus.CANCELLED}
     if len(live) > 1:
         return _("in progress")
-    return str(states.STATUS_LABELS[order.status])
+    return str(ORDER_STATUS_LABELS[order.status])
 
 
 @bp.app_template_global()
@@ -74,7 +72,7 @@ def my_orders():
         orders=orders,
         page=page,
         has_more=has_more,
-        payment_labels=PAYMENT_LABELS,
+        payment_labels=PAYMENT_METHOD_LABELS,
     )
 
 

@@ -24,9 +24,9 @@ from shop.catalog.models import Product
 from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_local_time
+from shop.labels import ORDER_STATUS_LABELS
 from shop.orders import states
 from shop.orders.models import Order, OrderLine, SubOrder
-from shop.orders.states import STATUS_LABELS
 from shop.phones import display_mobile
 from shop.urls import db_int
 
@@ -216,7 +216,7 @@ def orders_csv(lines: list[OrderLine]) -> str:
         row = (
             order.number,
             format_local_time(order.placed_at),
-            str(STATUS_LABELS[sub.status]),
+            str(ORDER_STATUS_LABELS[sub.status]),
             order.full_name,
             display_mobile(order.phone),
             geo.province_name(order.province_code),

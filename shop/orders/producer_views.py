@@ -12,22 +12,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop import clock
-from shop.checkout.forms import PAYMENT_LABELS
 from shop.enums import OrderStatus
 from shop.errors import render_error_page
 from shop.extensions import db
 from shop.formatting import format_vnd
+from shop.labels import ACTOR_LABELS, ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
 from shop.orders import charts, states
 from shop.orders import producer_services as services
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
 from shop.producers.views import producer_required
 
-ACTOR_LABELS = {
-    states.PRODUCER: _l("you"),
-    states.BUYER: _l("the buyer"),
-    states.STAFF: _l("the shop's staff"),
-}
 REFUND_LABELS = {
     "card_pending": _l("to be refunded to the buyer's card by the shop"),
     "refunded": _l("refunded to the buyer"),
@@ -68,7 +63,7 @@ def producer_orders():
         page=page,
         filters=filters,
         statuses=list(OrderStatus),
-        labels=states.STATUS_LABELS,
+        labels=ORDER_STATUS_LABELS,
         item_count=services.item_count,
     )
 
@@ -84,10 +79,10 @@ def producer_order(sub_order_id: int):
         order=sub.order,
         address=services.full_address(sub.order),
         moves=states.allowed_moves(sub, states.PRODUCER),
-        labels=states.STATUS_LABELS,
+        labels=ORDER_STATUS_LABELS,
         actor_labels=ACTOR_LABELS,
         refund_labels=REFUND_LABELS,
-        payment_label=PAYMENT_LABELS[sub.order.payment_method],
+        payment_label=PAYMENT_METHOD_LABELS[sub.order.payment_method],
     )
 
 

@@ -26,13 +26,19 @@ from sqlalchemy.orm import Session
 
 from shop import clock
 from shop.conditional import change
-from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.enums import ActorRole, OrderStatus, PaymentMethod, PaymentStatus
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import ORDER_STATUS_LABELS
 from shop.orders.models import Order, SubOrder, SubOrderEvent
 
 S = OrderStatus
-PRODUCER, BUYER, STAFF, SYSTEM = "producer", "buyer", "staff", "system"
+PRODUCER, BUYER, STAFF, SYSTEM = (
+    ActorRole.PRODUCER,
+    ActorRole.BUYER,
+    ActorRole.STAFF,
+    ActorRole.SYSTEM,
+)
 BY_THE_SHOP = frozenset({PRODUCER, STAFF, SYSTEM})
 
 
@@ -56,15 +62,6 @@ MOVES = (
     Move(S.PACKED, S.CANCELLED, BY_THE_SHOP, _l("Cancel")),
 )
 
-STATUS_LABELS = {
-    S.PLACED: _l("placed"),
-    S.CONFIRMED: _l("confirmed"),
-    S.PACKED: _l("packed"),
-    S.SHIPPED: _l("shipped"),
-    S.DELIVERED: _l("delivered"),
-    S.CANCELLED: _l("cancelled"),
-}
-
 
 class TransitionRefused(Refused):
     """A move that is not allowed from this status, or not for this person."""
@@ -79,7 +76,9 @@ class AlreadyThere(TransitionRefused):
     category = "info"
 
     def __init__(self, status: OrderStatus):
-        super().__init__(_l("This shipment is already %(status)s.", status=STATUS_LABELS[status]))
+        super().__init__(
+            _l("This shipment is already %(status)s.", status=ORDER_STATUS_LABELS[status])
+        )
 
 
 def awaits_payment(order: Order) -> bool:
@@ -141,8 +140,8 @@ def _check(sub_order: SubOrder, target: OrderStatus, role: str, carrier: str, tr
         raise TransitionRefused(
             _l(
                 "A shipment that is %(current)s cannot become %(target)s.",
-                current=STATUS_LABELS[sub_order.status],
-                target=STATUS_LABELS[target],
+                current=ORDER_STATUS_LABELS[sub_order.status],
+                target=ORDER_STATUS_LABELS[target],
             )
         )
     if role not in move.roles:

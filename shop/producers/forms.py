@@ -17,7 +17,7 @@ from shop.forms_common import (
     phone_field,
     required,
 )
-from shop.producers.services import LEGAL_FORM_LABELS
+from shop.labels import LEGAL_FORM_LABELS
 
 
 class ProducerSignupForm(FlaskForm):

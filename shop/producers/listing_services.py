@@ -62,12 +62,6 @@ IMAGE_MESSAGES = {
     ),
 }
 
-STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("Draft"),
-    ProductStatus.ACTIVE: _l("Published"),
-    ProductStatus.HIDDEN: _l("Hidden"),
-}
-
 
 class ListingError(Refused):
     """A refused listing action; `message` is for the person, `field` marks the input."""

@@ -18,12 +18,12 @@ from shop.accounts.views import attach_error
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.revisions import Outcome
-from shop.catalog.services import unlisted_reason
-from shop.catalog.views import UNLISTED_REASONS
+from shop.catalog.rules import unlisted_reason
 from shop.checkout import holds
 from shop.enums import RevisionStatus
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import PRODUCT_STATUS_LABELS, UNLISTED_REASONS
 from shop.producers import listing_services as services
 from shop.producers.listing_forms import (
     ActionForm,
@@ -142,7 +142,7 @@ def _edit_page(product: Product, details=None, variant_form=None, upload_form=No
         action_form=ActionForm(formdata=None),
         reason=reason,
         reason_text=UNLISTED_REASONS.get(reason, ""),
-        status_labels=services.STATUS_LABELS,
+        status_labels=PRODUCT_STATUS_LABELS,
         max_images=services.MAX_IMAGES,
         stock_use=holds.stock_use(v.id for v in product.variants),
         hold_window=holds.hold_window_text(),

@@ -17,13 +17,6 @@ from shop.extensions import db
 from shop.producers.models import Producer
 from shop.slugs import unique_slug
 
-LEGAL_FORM_LABELS = {
-    LegalForm.COOPERATIVE: _l("Cooperative (hợp tác xã)"),
-    LegalForm.ENTERPRISE: _l("Enterprise (doanh nghiệp)"),
-    LegalForm.COOPERATIVE_GROUP: _l("Cooperative group (tổ hợp tác)"),
-    LegalForm.HOUSEHOLD_BUSINESS: _l("Household business (hộ kinh doanh)"),
-}
-
 _PERSONAL_ID = re.compile(r"^\d{12}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_LENGTH = (3, 80)

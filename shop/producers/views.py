@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from shop import geo
 from shop.accounts import sessions
 from shop.accounts.views import attach_error
-from shop.catalog.services import unlisted_reason
-from shop.catalog.views import UNLISTED_REASONS
-from shop.certification.services import STATUS_LABELS, expiry_warnings
+from shop.catalog.rules import unlisted_reasons
+from shop.certification.services import expiry_warnings
 from shop.enums import LegalForm
 from shop.extensions import db, limiter
 from shop.i18n import current_language
+from shop.labels import CERTIFICATE_STATUS_LABELS, UNLISTED_REASONS
 from shop.phones import normalize_mobile
 from shop.producers import services
 from shop.producers.forms import ProducerSignupForm
@@ -81,7 +81,7 @@ def dashboard():
     """The producer's products, each with whether it is on sale and why not."""
     producer = current_user.producer
     products = services.own_products(producer)
-    reasons = {p.id: unlisted_reason(p) for p in products}
+    reasons = unlisted_reasons(p.id for p in products)
     return render_template(
         "producers/dashboard.html",
         producer=producer,
@@ -89,7 +89,7 @@ def dashboard():
         reasons=reasons,
         unlisted_reasons=UNLISTED_REASONS,
         warnings=expiry_warnings(producer),
-        labels=STATUS_LABELS,
+        labels=CERTIFICATE_STATUS_LABELS,
     )
 
 

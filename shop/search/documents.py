@@ -1,7 +1,7 @@
 """The search document of a product, built from the database for both backends.
 
-A product is indexed while it could be listed on some day: product and producer active and
-an approved certificate. `valid_until` (its latest approved expiry) lets every query drop
+A product is indexed while it could be listed on some day: the listable rule without its date
+(`shop.catalog.rules.listable_on_some_day`). `valid_until` (its latest approved expiry) lets every query drop
 the expired ones on the day itself, without touching the index.
 """
 
@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from shop import geo
 from shop.catalog.models import Product, ProductSet, Variant
+from shop.catalog.rules import listable_on_some_day, price_from_sql
 from shop.certification.models import Certificate
-from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
+from shop.enums import CertificateStatus
 from shop.extensions import db
 from shop.producers.models import Producer
 
@@ -37,15 +38,7 @@ def _current(column):
 
 def indexable() -> sa.Select:
     """Ids of the products that belong in the index."""
-    return (
-        sa.select(Product.id)
-        .join(Product.producer)
-        .where(
-            Product.status == ProductStatus.ACTIVE,
-            Producer.status == ProducerStatus.ACTIVE,
-            _current(Certificate.id).is_not(None),
-        )
-    )
+    return sa.select(Product.id).join(Product.producer).where(listable_on_some_day())
 
 
 def documents_for(product_ids: Iterable[int], session=None) -> tuple[list[dict], list[int]]:
@@ -82,7 +75,7 @@ def _build(ids: list[int], session) -> list[dict]:
     prices = (
         sa.select(
             Variant.product_id,
-            sa.func.min(Variant.price).label("price_min"),
+            price_from_sql().label("price_min"),
             sa.func.max(Variant.price).label("price_max"),
             sa.func.sum(Variant.stock).label("stock"),
         )

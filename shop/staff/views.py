@@ -21,7 +21,7 @@ from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.catalog.models import Product
 from shop.certification import services
-from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
+from shop.certification.forms import ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.scans import drawn_pages
 from shop.certification.views import send_scan, send_scan_page
@@ -29,6 +29,7 @@ from shop.enums import ProducerStatus
 from shop.errors import render_error_page
 from shop.extensions import db
 from shop.forms_common import IdField, max_length, required
+from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT, PRODUCER_STATUS_LABELS
 from shop.paging import page_arg
 from shop.producers.models import Producer
 from shop.producers.services import display_tax_code
@@ -93,7 +94,7 @@ def review(certificate_id: int):
         history=history,
         form=ReviewForm(),
         pages=drawn_pages(certificate.scan_path) if certificate.scan_path else [],
-        labels=services.STATUS_LABELS,
+        labels=CERTIFICATE_STATUS_LABELS,
         level_labels=ISSUING_LEVEL_SHORT,
         conflict=current_user.producer is not None
         and current_user.producer.id == certificate.producer_id,
@@ -178,7 +179,7 @@ def all_certificates():
     query = sa.select(Certificate).options(
         joinedload(Certificate.product), joinedload(Certificate.producer)
     )
-    if status in {s.value for s in services.STATUS_LABELS}:
+    if status in {s.value for s in CERTIFICATE_STATUS_LABELS}:
         query = query.where(Certificate.status == status)
     q = request.args.get("q", "").strip()
     if q:
@@ -193,7 +194,7 @@ def all_certificates():
         certificates=certificates,
         status=status,
         q=q,
-        labels=services.STATUS_LABELS,
+        labels=CERTIFICATE_STATUS_LABELS,
     )
 
 
@@ -278,10 +279,6 @@ def order(number: str):
     return render_template("staff/order.html", order=found, payments=payments)
 
 
-PRODUCER_STATUS_LABELS = {
-    ProducerStatus.ACTIVE: _l("active"),
-    ProducerStatus.SUSPENDED: _l("suspended"),
-}
 PRODUCERS_SHOWN = 200
 
 

@@ -44,7 +44,7 @@ def frozen(day: dt.date | dt.datetime) -> Iterator[None]:
     global _frozen
     previous = _frozen
     if isinstance(day, dt.datetime):
-        moment = day if day.tzinfo else day.replace(tzinfo=SHOP_TZ)
+        moment = day.astimezone(SHOP_TZ) if day.tzinfo else day.replace(tzinfo=SHOP_TZ)
     else:
         moment = dt.datetime.combine(day, dt.time(12, 0), tzinfo=SHOP_TZ)
     _frozen = moment

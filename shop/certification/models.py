@@ -98,10 +98,6 @@ class Certificate(db.Model):
         self.expires_on = rules.expiry_for(value)
         return value
 
-    def is_valid_on(self, day: dt.date) -> bool:
-        """Approved, not revoked, and not past its expiry on `day`."""
-        return self.status == CertificateStatus.APPROVED and self.expires_on >= day
-
     def days_left(self, day: dt.date | None = None) -> int:
         """Days from `day` (today) until expiry; 0 on the expiry day itself."""
         return (self.expires_on - (day or clock.today())).days

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop import clock
-from shop.enums import OrderStatus, PaymentMethod, PaymentStatus, enum_type
+from shop.enums import ActorRole, OrderStatus, PaymentMethod, PaymentStatus, enum_type
 from shop.extensions import db
 
 
@@ -150,7 +150,7 @@ class SubOrderEvent(db.Model):
     from_status: Mapped[OrderStatus | None] = mapped_column(enum_type(OrderStatus, "from_status"))
     to_status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus, "to_status"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    actor_role: Mapped[ActorRole] = mapped_column(enum_type(ActorRole, "actor_role"))
     at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
 

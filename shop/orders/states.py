@@ -48,7 +48,7 @@ class Move:
 
     source: OrderStatus
     target: OrderStatus
-    roles: frozenset[str]
+    roles: frozenset[ActorRole]
     label: object
 
 
@@ -86,7 +86,7 @@ def awaits_payment(order: Order) -> bool:
     return order.payment_method != PaymentMethod.COD and order.payment_status != PaymentStatus.PAID
 
 
-def allowed_moves(sub_order: SubOrder, role: str) -> list[Move]:
+def allowed_moves(sub_order: SubOrder, role: ActorRole) -> list[Move]:
     """The moves this role may make now (the buttons to show)."""
     return [
         m
@@ -131,7 +131,7 @@ def lock_order(order_id: int, session: Session | None = None) -> Order:
     return order
 
 
-def _check(sub_order: SubOrder, target: OrderStatus, role: str, carrier: str, tracking: str):
+def _check(sub_order: SubOrder, target: OrderStatus, role: ActorRole, carrier: str, tracking: str):
     """The move's own rules; raises TransitionRefused with the reason."""
     if sub_order.status == target:
         raise AlreadyThere(target)
@@ -159,7 +159,7 @@ def transition(
     sub_order: SubOrder,
     target: OrderStatus,
     *,
-    role: str,
+    role: ActorRole,
     actor_id: int | None,
     carrier: str = "",
     tracking_number: str = "",

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
 from shop.checkout.services import Delivery, place_order
-from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.enums import ActorRole, OrderStatus, PaymentMethod, PaymentStatus
 from shop.orders import states
 from shop.orders.models import SubOrderEvent
 from tests.factories import make_product
@@ -44,21 +44,83 @@ def walk(sub, *targets, role="producer"):
         states.transition(sub, target, role=role, actor_id=None, **kwargs)
 
 
-ALLOWED = {(m.source, m.target) for m in states.MOVES}
+# The allowed moves, written out: (from, to) → who may make it. Everything else is refused.
+P, B, ST, SY = "producer", "buyer", "staff", "system"
+ROLES = (P, B, ST, SY)
+ALLOWED = {
+    (S.PLACED, S.CONFIRMED): {P, ST},
+    (S.CONFIRMED, S.PACKED): {P, ST},
+    (S.PACKED, S.SHIPPED): {P, ST},
+    (S.SHIPPED, S.DELIVERED): {P, ST},
+    (S.PLACED, S.CANCELLED): {P, B, ST, SY},
+    (S.CONFIRMED, S.CANCELLED): {P, B, ST, SY},
+    (S.PACKED, S.CANCELLED): {P, ST, SY},
+}
 
 
+def test_the_table_covers_every_status_and_role():
+    assert {status.value for status in ALL} == {
+        "placed",
+        "confirmed",
+        "packed",
+        "shipped",
+        "delivered",
+        "cancelled",
+    }
+    assert {role.value for role in ActorRole} == set(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("source", ALL)
 @pytest.mark.parametrize("target", ALL)
-def test_every_move_is_allowed_or_refused_as_the_state_machine_says(db, order, source, target):
+def test_each_move_is_allowed_only_to_whom_the_table_says(db, order, source, target, role):
     sub = order.sub_orders[0]
     sub.status = source
-    if (source, target) in ALLOWED:
-        walk(sub, target)
+    db.session.flush()
+    if role in ALLOWED.get((source, target), set()):
+        walk(sub, target, role=role)
         assert sub.status == target
+        event = db.session.scalars(
+            sa.select(SubOrderEvent).where(SubOrderEvent.sub_order_id == sub.id)
+        ).one()
+        assert (event.from_status, event.to_status, event.actor_role) == (source, target, role)
     else:
         with pytest.raises(states.TransitionRefused):
-            walk(sub, target)
+            walk(sub, target, role=role)
+        db.session.expire(sub)
         assert sub.status == source
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SubOrderEvent)) == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("source", ALL)
+def test_the_buttons_offered_are_the_tables_moves(db, order, source, role):
+    sub = order.sub_orders[0]
+    sub.status = source
+    offered = {m.target for m in states.allowed_moves(sub, role)}
+    assert offered == {to for (frm, to), who in ALLOWED.items() if frm == source and role in who}
+
+
+@pytest.mark.parametrize(
+    "shipments, order_status",
+    [
+        ({S.PLACED}, S.PLACED),
+        ({S.PLACED, S.CANCELLED}, S.PLACED),
+        ({S.PLACED, S.CONFIRMED}, S.CONFIRMED),
+        ({S.CONFIRMED}, S.CONFIRMED),
+        ({S.PACKED}, S.CONFIRMED),
+        ({S.PLACED, S.SHIPPED}, S.CONFIRMED),
+        ({S.PACKED, S.DELIVERED}, S.CONFIRMED),
+        ({S.SHIPPED}, S.SHIPPED),
+        ({S.SHIPPED, S.DELIVERED}, S.SHIPPED),
+        ({S.SHIPPED, S.CANCELLED}, S.SHIPPED),
+        ({S.DELIVERED}, S.DELIVERED),
+        ({S.DELIVERED, S.CANCELLED}, S.DELIVERED),
+        ({S.CANCELLED}, S.CANCELLED),
+    ],
+)
+def test_the_orders_status_is_what_its_shipments_add_up_to(shipments, order_status):
+    assert states.derived_status(shipments) == order_status
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from shop.access import staff_required
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductRevision
 from shop.certification.forms import ISSUING_LEVEL_SHORT
@@ -24,7 +25,6 @@ from shop.enums import CertificateStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.forms_common import max_length
-from shop.staff.views import staff_required
 
 bp = Blueprint("revisions", __name__, url_prefix="/staff/revisions")
 

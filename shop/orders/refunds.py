@@ -25,6 +25,7 @@ from shop import audit
 from shop.accounts.models import User
 from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND, REFUNDED
 from shop.orders.models import Order, SubOrder
@@ -43,12 +44,8 @@ REFUND_LABELS = {
 }
 
 
-class RefundError(Exception):
+class RefundError(Refused):
     """A refund that cannot be made (now); the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def idempotency_key(sub: SubOrder) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from shop.errors import Refused
 from shop.phones import InvalidPhone, normalize_mobile
 from shop.urls import db_int
 
@@ -113,12 +111,3 @@ class IdField(IntegerField):
             self.data = db_int(valuelist[0])
             if self.data is None:
                 raise ValueError(_l("This record does not exist. Reload the page."))
-
-
-def attach_error(form, error: Refused) -> None:
-    """Show a service's refusal on the matching field, or as a message above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")

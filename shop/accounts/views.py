@@ -24,8 +24,8 @@ from shop.accounts.forms import (
     ResetRequestForm,
 )
 from shop.accounts.models import normalize_email
+from shop.errors import attach_error
 from shop.extensions import limiter
-from shop.forms_common import attach_error
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
 from shop.urls import safe_next

@@ -18,7 +18,7 @@ from shop.certification.forms import ISSUING_LEVEL_SHORT, ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.scans import drawn_pages
 from shop.certification.views import bp
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 
 DONE = {
@@ -78,7 +78,7 @@ def decide(certificate_id: int, action: str):
             seen_facts=request.form.get("facts") or None,
         )
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(back)
     flash(str(DONE[action]), "success")
     if action == "revoke":

@@ -25,8 +25,8 @@ from shop.certification.downloads import send_scan
 from shop.certification.forms import ISSUING_LEVEL_SHORT, CertificateForm, VerifyForm
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, IssuingLevel
+from shop.errors import attach_error
 from shop.extensions import db
-from shop.forms_common import attach_error
 
 bp = Blueprint("certification", __name__)
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.access import staff_required
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.orders import refunds, staff_services
 from shop.orders.forms import ManualRefundForm
@@ -65,7 +65,7 @@ def refunded_by_hand():
     try:
         refunds.mark_refunded_by_hand(sub, current_user, form.reference.data or "")
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(back)
     number, producer = sub.order.number, sub.producer_name
     flash(

@@ -22,9 +22,8 @@ from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.checkout import holds
 from shop.enums import RevisionStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
-from shop.forms_common import attach_error
 from shop.producers import listing_services as services
 from shop.producers.listing_forms import (
     ActionForm,

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from shop.access import staff_required
 from shop.enums import ProducerStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.producers import services
 from shop.producers.forms import ProducerStatusForm
@@ -46,7 +46,7 @@ def _change_status(status: ProducerStatus):
     try:
         services.set_producer_status(producer, status, current_user, form.reason.data)
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(back)
     if status == ProducerStatus.SUSPENDED:
         done = _l("%(name)s is suspended: all its products are off the shop.", name=producer.name)

@@ -13,8 +13,8 @@ from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.certification.services import STATUS_LABELS, expiry_warnings
 from shop.enums import LegalForm
+from shop.errors import attach_error
 from shop.extensions import db, limiter
-from shop.forms_common import attach_error
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
 from shop.producers import services

@@ -6,8 +6,8 @@ ends in "views") of another domain, where a module's domain is the first package
 its own domain). The app factory (shop/__init__.py) is the one module that mounts every
 domain's blueprint, so it is the only one allowed to.
 
-What views share (guards, the session's order numbers, a form's error display, a scan
-download) lives in a module that is not a view: shop/access.py, shop/forms_common.py,
+What views share (guards, the session's order numbers, showing a refusal, a scan download)
+lives in a module that is not a view: shop/access.py, shop/errors.py,
 shop/certification/downloads.py.
 """
 

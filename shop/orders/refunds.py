@@ -45,7 +45,7 @@ REFUND_LABELS = {
 
 
 class RefundError(Refused):
-    """A refund that cannot be made (now); the message is for the person."""
+    """A refund by hand that cannot be recorded; the message is for the person."""
 
 
 def idempotency_key(sub: SubOrder) -> str:
@@ -150,6 +150,18 @@ def manual_refunds() -> list[SubOrder]:
         db.session.scalars(
             sa.select(SubOrder)
             .where(SubOrder.refund_status == MANUAL_REFUND)
+            .options(joinedload(SubOrder.order))
+            .order_by(SubOrder.id)
+        )
+    )
+
+
+def card_refunds_pending() -> list[SubOrder]:
+    """Cancelled shipments whose refund the provider has not confirmed yet (the command retries)."""
+    return list(
+        db.session.scalars(
+            sa.select(SubOrder)
+            .where(SubOrder.refund_status == CARD_REFUND_PENDING)
             .options(joinedload(SubOrder.order))
             .order_by(SubOrder.id)
         )

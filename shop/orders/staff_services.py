@@ -1,17 +1,15 @@
-"""What the staff's order pages read: orders found by number, e-mail or phone; one order's
-payments; card refunds still waiting for Stripe. (Refunds by hand are shop.orders.refunds;
-confirming a bank transfer is shop.payments.services.)"""
+"""What the staff's order pages read: orders found by number, e-mail or phone, and one
+order's payments. (Refunds are shop.orders.refunds; confirming a bank transfer is
+shop.payments.services.)"""
 
 from __future__ import annotations
 
 import contextlib
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from shop.extensions import db
-from shop.orders.cancellation import CARD_REFUND_PENDING
-from shop.orders.models import Order, SubOrder
+from shop.orders.models import Order
 from shop.payments.models import Payment
 from shop.phones import InvalidPhone, normalize_mobile
 
@@ -38,17 +36,5 @@ def payments_of(order: Order) -> list[Payment]:
     return list(
         db.session.scalars(
             sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
-        )
-    )
-
-
-def card_refunds_pending() -> list[SubOrder]:
-    """Cancelled shipments whose card refund Stripe has not confirmed yet."""
-    return list(
-        db.session.scalars(
-            sa.select(SubOrder)
-            .where(SubOrder.refund_status == CARD_REFUND_PENDING)
-            .options(joinedload(SubOrder.order))
-            .order_by(SubOrder.id)
         )
     )

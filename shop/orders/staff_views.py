@@ -48,7 +48,7 @@ def refunds_to_make():
     return render_template(
         "staff/refunds.html",
         manual=refunds.manual_refunds(),
-        card_pending=staff_services.card_refunds_pending(),
+        card_pending=refunds.card_refunds_pending(),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -23,14 +23,29 @@ class Refused(Exception):
     """A use case that cannot be done: `message` is for the person (already translated, or
     lazily), `field` names the form field it belongs to, if any.
 
-    Services raise it (or a subclass naming the case) instead of returning error codes;
-    views show it on the field or above the form, and nothing has been written.
+    Services raise it (or a subclass, only where a caller must tell the case apart) instead
+    of returning error codes; views show it with `attach_error`, and nothing has been written.
+    `category` is the flashed message's kind ("info" for a refusal that is no bad news: the
+    thing is already done).
     """
+
+    category = "error"
 
     def __init__(self, message, field: str | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+def attach_error(form, error: Refused) -> None:
+    """The one way a view shows a refusal: on the form field it names (the form is shown
+    again), or else as a flashed message above the page. Pass `form=None` when there is no
+    form on the page."""
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), error.category)
 
 
 def _messages() -> dict[int, tuple[str, str]]:

@@ -24,6 +24,7 @@ from shop.accounts.forms import (
     ResetRequestForm,
 )
 from shop.accounts.models import normalize_email
+from shop.errors import attach_error
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
@@ -41,15 +42,6 @@ def _email_and_address_key() -> str:
 
 def _limit(name: str):
     return lambda: current_app.config[name]
-
-
-def attach_error(form, error: services.AccountError) -> None:
-    """Show a service's refusal on the matching field, or as a message above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
 
 
 def _login_throttled(limit: RequestLimit):

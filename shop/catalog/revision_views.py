@@ -15,6 +15,7 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from shop.access import staff_required
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductRevision
 from shop.certification.models import Certificate
@@ -28,7 +29,6 @@ from shop.labels import (
     REVISION_FIELD_LABELS,
     REVISION_STATUS_LABELS,
 )
-from shop.staff.views import staff_required
 
 bp = Blueprint("revisions", __name__, url_prefix="/staff/revisions")
 

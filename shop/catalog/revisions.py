@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from shop import audit, clock
+from shop.access import is_owner
 from shop.accounts.models import User
 from shop.catalog.models import Product, ProductRevision, ProductSet
 from shop.enums import RevisionStatus
@@ -298,7 +299,7 @@ def review_queue() -> list[ProductRevision]:
 
 def reviewer_conflict(revision: ProductRevision, reviewer: User) -> bool:
     """The reviewer owns the producer: another staff member must decide."""
-    return reviewer.producer is not None and reviewer.producer.id == revision.product.producer_id
+    return is_owner(reviewer, revision.product.producer_id)
 
 
 def _check_reviewer(revision: ProductRevision, reviewer: User) -> None:

@@ -11,9 +11,8 @@ from dataclasses import replace
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from shop import geo
+from shop import access, geo
 from shop.catalog import browse, rules, services
 from shop.catalog.models import Product, ProductSet
 from shop.certification.qr import verification_qr
@@ -140,11 +139,7 @@ def product(slug: str):
 
 
 def _owns(item: Product) -> bool:
-    return (
-        current_user.is_authenticated
-        and current_user.producer is not None
-        and current_user.producer.id == item.producer_id
-    )
+    return access.owns(item.producer_id)
 
 
 _PATH_FILTERS = {"catalog.province": "province", "catalog.producer": "producer"}

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from shop import audit, clock
+from shop.access import is_owner
 from shop.accounts.models import User
 from shop.catalog import revisions
 from shop.catalog.models import Product
@@ -23,11 +24,13 @@ from shop.certification import rules
 from shop.certification.models import Certificate, CertificateReminder
 from shop.certification.scans import MAX_PAGES, ScanRejected, store_scan
 from shop.enums import CertificateStatus, IssuingLevel
+from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_day
 from shop.labels import CERTIFICATE_STATUS_LABELS
 from shop.mail import queue_mail
 from shop.producers.models import Producer
+from shop.transaction import use_case
 from shop.urls import external_url
 
 EXPIRY_WARNING_DAYS = 60
@@ -49,13 +52,8 @@ SCAN_MESSAGES = {
 }
 
 
-class CertificateError(Exception):
+class CertificateError(Refused):
     """A refused certificate action; `message` is for the person, `field` marks the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -192,7 +190,7 @@ _REVIEW_FROM = {
 def _review(certificate: Certificate, reviewer: User, action: str, reason: str | None) -> dict:
     if not reviewer.is_staff:
         raise PermissionError("only staff review certificates")
-    if reviewer.producer is not None and reviewer.producer.id == certificate.producer_id:
+    if is_owner(reviewer, certificate.producer_id):
         raise CertificateError(
             _l("You belong to this producer, so another staff member must review its certificate.")
         )
@@ -260,6 +258,33 @@ def revoke(certificate: Certificate, reviewer: User, reason: str) -> None:
     certificate.revoked_at = clock.utcnow()
     certificate.revoke_reason = reason.strip()
     _after_review(certificate, reviewer, "certificate.revoked", before, reason)
+
+
+# The staff's decisions, by the name in the review page's URL.
+DECISIONS = ("approve", "request-changes", "reject", "revoke")
+
+
+@use_case
+def decide(
+    certificate: Certificate,
+    reviewer: User,
+    decision: str,
+    reason: str = "",
+    seen_facts: str | None = None,
+) -> None:
+    """One staff decision on a certificate, in its own transaction (committed here, or nothing
+    written when refused): approve (on the facts the reviewer saw), ask for changes, reject or
+    revoke (each with a reason for the producer)."""
+    if decision == "approve":
+        approve(certificate, reviewer, seen_facts)
+    elif decision == "request-changes":
+        request_changes(certificate, reviewer, reason)
+    elif decision == "reject":
+        reject(certificate, reviewer, reason)
+    elif decision == "revoke":
+        revoke(certificate, reviewer, reason)
+    else:
+        raise ValueError(f"unknown certificate decision {decision!r}")
 
 
 def _after_review(certificate, reviewer, action, before, reason) -> None:
@@ -330,6 +355,33 @@ def expiring_soon(days: int = STAFF_EXPIRING_DAYS) -> list[Certificate]:
             .order_by(Certificate.expires_on, Certificate.id)
         )
     )
+
+
+def other_certificates(certificate: Certificate) -> list[Certificate]:
+    """The product's other certificates, newest decision first (the review page's history)."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.product_id == certificate.product_id,
+                Certificate.id != certificate.id,
+            )
+            .order_by(Certificate.decision_date.desc())
+        )
+    )
+
+
+def find_certificates(status: str, q: str, limit: int = 200) -> list[Certificate]:
+    """Certificates in `status` (any status when it names none) whose number contains `q`,
+    newest submission first: how staff find one to revoke."""
+    query = sa.select(Certificate).options(
+        joinedload(Certificate.product), joinedload(Certificate.producer)
+    )
+    if status in {s.value for s in CertificateStatus}:
+        query = query.where(Certificate.status == status)
+    if q:
+        query = query.where(Certificate.number_key.contains(rules.number_key(q), autoescape=True))
+    return list(db.session.scalars(query.order_by(Certificate.submitted_at.desc()).limit(limit)))
 
 
 # --- public verification ----------------------------------------------------------------------

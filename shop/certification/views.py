@@ -10,41 +10,35 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from shop import clock
+from shop.access import own_or_404, producer_required
 from shop.catalog.models import Product
 from shop.catalog.rules import unlisted_reason
 from shop.certification import services
+from shop.certification.downloads import send_scan
 from shop.certification.forms import CertificateForm, VerifyForm
 from shop.certification.models import Certificate
-from shop.certification.scans import page_file, scans_root
 from shop.enums import CertificateStatus, IssuingLevel
+from shop.errors import attach_error
 from shop.extensions import db
 from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT, UNLISTED_REASONS
-from shop.producers.views import producer_required
 
 bp = Blueprint("certification", __name__)
 
 
 def own_product(product_id: int) -> Product:
     """The signed-in producer's product, or 404 (another producer's product does not exist)."""
-    product = db.session.get(Product, product_id)
-    if product is None or product.producer_id != current_user.producer.id:
-        abort(404)
-    return product
+    return own_or_404(Product, product_id)
 
 
 def own_certificate(certificate_id: int) -> Certificate:
     """The signed-in producer's certificate, or 404."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificate.producer_id != current_user.producer.id:
-        abort(404)
-    return certificate
+    return own_or_404(Certificate, certificate_id)
 
 
 def _submission(form: CertificateForm) -> services.Submission:
@@ -56,14 +50,6 @@ def _submission(form: CertificateForm) -> services.Submission:
         issuing_level=IssuingLevel(form.issuing_level.data),
         stars=form.stars.data,
     )
-
-
-def _attach(form, error: services.CertificateError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
 
 
 @bp.get("/producer/products/<int:product_id>/certificates")
@@ -92,7 +78,7 @@ def submit(product_id: int):
             services.submit(current_user.producer, product, _submission(form), _scan_bytes(form))
         except services.CertificateError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -121,7 +107,7 @@ def edit(certificate_id: int):
             services.resubmit(certificate, _submission(form), _scan_bytes(form) or None)
         except services.CertificateError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Certificate sent again for review."), "success")
@@ -142,43 +128,6 @@ def _scan_bytes(form: CertificateForm) -> bytes:
 def own_scan(certificate_id: int):
     """The producer's own scan, downloaded (private: never under /media)."""
     return send_scan(own_certificate(certificate_id))
-
-
-# The original scan is never shown by the browser: it is saved as a file, and were a browser
-# to display it anyway, the sandbox forbids scripts, plugins, forms and same-origin access.
-DOWNLOAD_HEADERS = {
-    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "private, no-store",
-}
-
-
-def send_scan(certificate: Certificate):
-    """The original scan, as sent, as an attachment, to someone allowed to see it."""
-    if not certificate.scan_path:
-        abort(404)
-    extension = certificate.scan_path.rsplit(".", 1)[-1]
-    response = send_from_directory(
-        scans_root(),
-        certificate.scan_path,
-        mimetype=certificate.scan_type,
-        as_attachment=True,
-        download_name=f"ocop-certificate-{certificate.id}.{extension}",
-    )
-    response.headers.update(DOWNLOAD_HEADERS)
-    response.headers.pop("Expires", None)
-    return response
-
-
-def send_scan_page(certificate: Certificate, page: int):
-    """One page of the scan, drawn as a PNG when it was stored: what staff look at."""
-    path = page_file(certificate.scan_path, page) if certificate.scan_path else None
-    if path is None:
-        abort(404)
-    response = send_from_directory(path.parent, path.name, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @bp.get("/verify")
@@ -220,3 +169,6 @@ def verify_json(number: str):
         status=best.state,
         certificates=[r.as_json() for r in results],
     )
+
+
+from shop.certification import staff_views  # noqa: E402, F401  (its routes join this blueprint)

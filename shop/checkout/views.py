@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shop import geo
+from shop import access, geo
 from shop.accounts import sessions
 from shop.cart import services as carts
 from shop.checkout import holds, services
@@ -27,7 +27,6 @@ from shop.phones import normalize_mobile
 
 bp = Blueprint("checkout", __name__)
 DETAILS_KEY = sessions.CHECKOUT_KEY
-MY_ORDERS_KEY = sessions.ORDERS_KEY
 BROWSER_KEY = sessions.BROWSER_KEY
 
 
@@ -35,7 +34,7 @@ def _cart_or_redirect():
     cart = carts.current_cart()
     quote = carts.view(cart)
     if not quote.can_check_out:
-        if quote.is_empty and session.get(MY_ORDERS_KEY):
+        if quote.is_empty and access.followed_orders():
             flash(_("Your order is placed: here it is."), "info")
         else:
             flash(_("Check your cart before you check out."), "error")
@@ -45,7 +44,7 @@ def _cart_or_redirect():
 
 def _back_to_cart():
     """Where to go when checkout cannot go on: the order just placed (Back button), or the cart."""
-    placed = session.get(MY_ORDERS_KEY)
+    placed = access.followed_orders()
     if placed and carts.view(carts.current_cart()).is_empty:
         return redirect(url_for(".order", number=placed[-1]))
     return redirect(url_for("cart.show"))
@@ -179,7 +178,7 @@ def place():
     if placed is not None:  # a double click, the Back button, a second tab or device
         return _already_placed(placed, cart, revision)
     data = session.get(DETAILS_KEY)
-    if not data and session.get(MY_ORDERS_KEY):  # a stale tab after another order went through
+    if not data and access.followed_orders():  # a stale tab after another order went through
         return _back_to_cart()
     if not data or cart is None:
         flash(_("Your order form was incomplete. Please review the order again."), "error")
@@ -242,8 +241,7 @@ def _already_placed(order: Order, cart, revision: int):
 
 
 def _follow_in_this_browser(order: Order) -> None:
-    if order.number not in session.get(MY_ORDERS_KEY, []):
-        session[MY_ORDERS_KEY] = [*session.get(MY_ORDERS_KEY, [])[-19:], order.number]
+    access.follow_order(order.number)
 
 
 def _user_id() -> int | None:
@@ -285,15 +283,6 @@ def _remember(order: Order, data: dict) -> None:
             db.session.commit()
 
 
-def may_see(order: Order) -> bool:
-    """The buyer (signed in, or the browser that placed it) and staff may see an order."""
-    if current_user.is_authenticated and (
-        current_user.id == order.user_id or current_user.is_staff
-    ):
-        return True
-    return order.number in session.get(MY_ORDERS_KEY, [])
-
-
 @bp.get("/orders/<number>")
 def order(number: str):
     """The confirmation page: shipments, totals, and how to pay."""
@@ -303,7 +292,7 @@ def order(number: str):
         # The link from an e-mail: this browser may follow the order from now on.
         _follow_in_this_browser(found)
         return redirect(url_for(".order", number=found.number))
-    if found is None or not may_see(found):
+    if found is None or not access.may_see_order(found):
         abort(404)
     return render_template(
         "checkout/order.html",

@@ -7,13 +7,13 @@ timeline and the buttons are template globals defined here.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from shop import access
 from shop.cart import services as carts
-from shop.checkout.views import MY_ORDERS_KEY
 from shop.enums import OrderStatus
 from shop.extensions import db
 from shop.formatting import format_vnd
@@ -27,16 +27,9 @@ from shop.paging import page_arg
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
 
 
-@bp.app_template_global()
-def is_order_buyer(order: Order) -> bool:
-    """Who placed the order: its account, or the browser it was placed from.
-
-    This is checkout's may_see() without staff: staff see every order but do not act for the
-    buyer here (their own pages change shipments as staff).
-    """
-    if current_user.is_authenticated and current_user.id == order.user_id:
-        return True
-    return order.number in session.get(MY_ORDERS_KEY, [])
+# Who placed the order (its account, or the browser it was placed from): staff see every order
+# but do not act for the buyer here (their own pages change shipments as staff).
+bp.add_app_template_global(access.is_order_buyer, "is_order_buyer")
 
 
 @bp.app_template_global()
@@ -56,7 +49,7 @@ def buyer_may_cancel(sub: SubOrder) -> bool:
 
 def _buyers_order(number: str) -> Order:
     order = db.session.scalar(sa.select(Order).where(Order.number == number))
-    if order is None or not is_order_buyer(order):
+    if order is None or not access.is_order_buyer(order):
         abort(404)
     return order
 

@@ -12,16 +12,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop import clock
+from shop.access import own_or_404, producer_required
 from shop.enums import OrderStatus
 from shop.errors import render_error_page
-from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.labels import ACTOR_LABELS, ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
 from shop.orders import charts, states
 from shop.orders import producer_services as services
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
-from shop.producers.views import producer_required
 
 REFUND_LABELS = {
     "card_pending": _l("to be refunded to the buyer's card by the shop"),
@@ -39,10 +38,7 @@ MOVED = {
 
 def own_sub_order(sub_order_id: int) -> SubOrder:
     """The signed-in producer's shipment, or 404 (another producer's does not exist)."""
-    sub = db.session.get(SubOrder, sub_order_id)
-    if sub is None or sub.producer_id != current_user.producer.id:
-        abort(404)
-    return sub
+    return own_or_404(SubOrder, sub_order_id)
 
 
 def _bad_filter(error: services.InvalidOrderFilter):

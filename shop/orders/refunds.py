@@ -25,6 +25,7 @@ from shop import audit
 from shop.accounts.models import User
 from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND, REFUNDED
 from shop.orders.models import Order, SubOrder
@@ -43,12 +44,8 @@ REFUND_LABELS = {
 }
 
 
-class RefundError(Exception):
-    """A refund that cannot be made (now); the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class RefundError(Refused):
+    """A refund by hand that cannot be recorded; the message is for the person."""
 
 
 def idempotency_key(sub: SubOrder) -> str:
@@ -153,6 +150,18 @@ def manual_refunds() -> list[SubOrder]:
         db.session.scalars(
             sa.select(SubOrder)
             .where(SubOrder.refund_status == MANUAL_REFUND)
+            .options(joinedload(SubOrder.order))
+            .order_by(SubOrder.id)
+        )
+    )
+
+
+def card_refunds_pending() -> list[SubOrder]:
+    """Cancelled shipments whose refund the provider has not confirmed yet (the command retries)."""
+    return list(
+        db.session.scalars(
+            sa.select(SubOrder)
+            .where(SubOrder.refund_status == CARD_REFUND_PENDING)
             .options(joinedload(SubOrder.order))
             .order_by(SubOrder.id)
         )

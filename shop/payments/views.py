@@ -7,6 +7,8 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop import access
+from shop.access import staff_required
 from shop.enums import PaymentMethod
 from shop.extensions import csrf, db
 from shop.orders.models import Order
@@ -25,10 +27,8 @@ def _order(number: str) -> Order:
 @bp.post("/orders/<number>/payment-method")
 def switch(number: str):
     """After a declined or abandoned card payment, pay the same order another way."""
-    from shop.checkout.views import may_see
-
     order = _order(number)
-    if not may_see(order):
+    if not access.may_see_order(order):
         abort(404)
     try:
         method = PaymentMethod(request.form.get("method", ""))
@@ -57,12 +57,9 @@ def stripe_webhook():
 
 
 @bp.post("/staff/orders/<number>/confirm-transfer")
+@staff_required
 def confirm_transfer(number: str):
     """Staff record that the bank transfer for an order has arrived."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.path))
-    if not current_user.is_staff:
-        abort(403)
     order = _order(number)
     try:
         services.confirm_transfer(order, current_user)
@@ -70,4 +67,4 @@ def confirm_transfer(number: str):
         flash(str(error.message), "error")
     else:
         flash(_("Transfer confirmed: order %(number)s is paid.", number=order.number), "success")
-    return redirect(url_for("staff.order", number=order.number))
+    return redirect(url_for("orders.staff_order", number=order.number))

@@ -1,14 +1,15 @@
-"""Producer sign-up form."""
+"""Producer sign-up form, and the staff's form to suspend or reactivate a producer."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from shop import geo
 from shop.enums import LegalForm
 from shop.forms_common import (
+    IdField,
     email_field,
     full_name_field,
     int_or_none,
@@ -59,3 +60,11 @@ class ProducerSignupForm(FlaskForm):
     def validate_legal_form(self, field):
         if field.data not in {f.value for f in LegalForm}:
             raise ValidationError(_l("Choose a legal form from the list."))
+
+
+class ProducerStatusForm(FlaskForm):
+    producer_id = IdField(validators=[required()])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("This field is required.")), max_length(1000)],
+    )

@@ -14,14 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from shop.accounts.views import attach_error
+from shop.access import own_or_404, producer_required
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.revisions import Outcome
 from shop.catalog.rules import unlisted_reason
 from shop.checkout import holds
 from shop.enums import RevisionStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.labels import PRODUCT_STATUS_LABELS, UNLISTED_REASONS
 from shop.producers import listing_services as services
@@ -32,7 +32,7 @@ from shop.producers.listing_forms import (
     ProductForm,
     VariantForm,
 )
-from shop.producers.views import bp, producer_required
+from shop.producers.views import bp
 
 STATUS_DONE = {
     "publish": _l("Product published."),
@@ -59,10 +59,7 @@ STILL_PENDING = _l("Product saved. Your proposed change still waits for staff re
 
 def own_product(product_id: int) -> Product:
     """The signed-in producer's product, or 404."""
-    product = db.session.get(Product, product_id)
-    if product is None or product.producer_id != current_user.producer.id:
-        abort(404)
-    return product
+    return own_or_404(Product, product_id)
 
 
 def own_variant(product_id: int, variant_id: int) -> Variant:

@@ -1,4 +1,5 @@
-"""Producer logic: sign-up, tax-code rules, the producer's own products."""
+"""Producer logic: sign-up, tax-code rules, the producer's own products, and staff suspending
+or reactivating a producer."""
 
 from __future__ import annotations
 
@@ -9,17 +10,25 @@ from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
-from shop import geo
+from shop import audit, geo
+from shop.access import is_owner
+from shop.accounts.models import User
 from shop.accounts.services import AccountError, create_user
 from shop.catalog.models import Product
-from shop.enums import LegalForm, Role
+from shop.conditional import change
+from shop.enums import LegalForm, ProducerStatus, Role
+from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import PRODUCER_STATUS_LABELS
 from shop.producers.models import Producer
 from shop.slugs import unique_slug
+from shop.text import fold
+from shop.transaction import use_case
 
 _PERSONAL_ID = re.compile(r"^\d{12}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_LENGTH = (3, 80)
+PRODUCERS_SHOWN = 200
 
 
 class ProducerError(AccountError):
@@ -139,3 +148,62 @@ def own_products(producer: Producer) -> list[Product]:
             .order_by(Product.created_at.desc(), Product.id.desc())
         )
     )
+
+
+# --- staff: find, suspend, reactivate -----------------------------------------------------------
+
+
+@use_case
+def set_producer_status(producer: Producer, status: ProducerStatus, staff: User, reason: str):
+    """Suspend or reactivate a producer (audit-logged with the reason), in one transaction.
+
+    Nothing else changes: every storefront path goes through listable_products(), which
+    requires an active producer, so its products disappear and come back all at once.
+    Raises Refused (nothing written) for the staff member's own producer, or a producer
+    already in that status.
+    """
+    if is_owner(staff, producer.id):
+        raise Refused(_l("You may not change the status of your own producer."))
+    before = producer.status
+    if not change(producer, Producer.status != status, status=status):
+        raise Refused(
+            _l("This producer is already %(status)s.", status=PRODUCER_STATUS_LABELS[status])
+        )
+    audit.record(
+        "producer.suspended" if status == ProducerStatus.SUSPENDED else "producer.reactivated",
+        producer,
+        actor=staff,
+        before={"status": before.value},
+        after={"status": status.value},
+        reason=reason.strip(),
+        summary=producer.name,
+    )
+
+
+def _matching_producer_ids(q: str) -> list[int]:
+    """Ids of producers whose name contains `q` (ignoring case and diacritics) or tax code."""
+    folded, digits = fold(q), re.sub(r"\D", "", q)
+    rows = db.session.execute(sa.select(Producer.id, Producer.name, Producer.tax_code))
+    return [
+        producer_id
+        for producer_id, name, tax_code in rows
+        if (folded and folded in fold(name)) or (digits and digits in tax_code)
+    ]
+
+
+def find_producers(q: str) -> list[tuple[Producer, int]]:
+    """Producers (with their number of products) matching `q`, by name; the first
+    PRODUCERS_SHOWN in name order."""
+    from sqlalchemy.orm import joinedload
+
+    products = (
+        sa.select(sa.func.count(Product.id))
+        .where(Product.producer_id == Producer.id)
+        .correlate(Producer)
+        .scalar_subquery()
+    )
+    query = sa.select(Producer, products).options(joinedload(Producer.owner))
+    if q:
+        query = query.where(Producer.id.in_(_matching_producer_ids(q)))
+    rows = db.session.execute(query.order_by(Producer.name).limit(PRODUCERS_SHOWN)).all()
+    return [(producer, count) for producer, count in rows]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from shop import geo
+from shop.access import producer_required
 from shop.accounts import sessions
-from shop.accounts.views import attach_error
 from shop.catalog.rules import unlisted_reasons
 from shop.certification.services import expiry_warnings
 from shop.enums import LegalForm
+from shop.errors import attach_error
 from shop.extensions import db, limiter
 from shop.i18n import current_language
 from shop.labels import CERTIFICATE_STATUS_LABELS, UNLISTED_REASONS
@@ -22,19 +21,6 @@ from shop.producers import services
 from shop.producers.forms import ProducerSignupForm
 
 bp = Blueprint("producers", __name__)
-
-
-def producer_required(view):
-    """Only a signed-in producer owner may open the page; it then acts on its own producer."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.producer is None:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.route("/producer/join", methods=["GET", "POST"])
@@ -102,4 +88,4 @@ def wards(province_code: int):
     return jsonify([{"code": code, "name": name} for code, name in items])
 
 
-from shop.producers import listings  # noqa: E402, F401  (its routes join this blueprint)
+from shop.producers import listings, staff_views  # noqa: E402, F401  (their routes join it)

@@ -14,13 +14,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from shop import access
+from shop.access import staff_required
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
 from shop.paging import page_arg
 from shop.reviews import services
 from shop.reviews.forms import HideForm, ReplyForm, ReviewForm
 from shop.reviews.models import MAX_RATING, MAX_TEXT, MIN_RATING, Review
-from shop.staff.views import staff_required
 
 bp = Blueprint("reviews", __name__)
 
@@ -68,8 +69,7 @@ def post(number: str, line_id: int):
 def reply(review_id: int):
     """The product's producer answers a review, once (the form is on the product page)."""
     review = db.session.get(Review, review_id)
-    producer = current_user.producer
-    if review is None or producer is None or review.product.producer_id != producer.id:
+    if review is None or not access.owns(review.product.producer_id):
         abort(404)
     back = url_for("catalog.product", slug=review.product.slug, _anchor=f"review-{review.id}")
     form = ReplyForm()

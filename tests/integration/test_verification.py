@@ -107,6 +107,13 @@ def test_a_very_long_number_is_not_found_rather_than_an_error(client):
     assert client.get("/api/v1/certificates/" + "9" * 200).status_code == 404
 
 
+def test_a_number_with_a_line_break_gets_the_verification_answer_not_a_generic_404(client):
+    answer = client.get("/api/v1/certificates/OCOP%0A017")
+    assert answer.status_code == 404
+    assert answer.get_json() == {"number": "OCOP\n017", "status": "unknown", "certificates": []}
+    assert client.get("/verify/OCOP%0A017").status_code == 200
+
+
 def test_the_page_links_to_the_product_only_while_the_shop_sells_it(db, english, frozen_today):
     """A valid certificate of a suspended producer's product: genuine, but not on sale here."""
     from shop.enums import ProducerStatus

@@ -63,7 +63,7 @@ PER_ENDPOINT = {
     ("reviews.post", "line_id"): "order_line_id",
     ("reviews.post", "number"): "delivered_number",
     ("accounts.reset_password", "token"): "reset_token",
-    ("staff.decide", "action"): "approve",
+    ("certification.decide", "action"): "approve",
     ("revisions.decide", "action"): "approve",
     ("producers.change_status", "action"): "hide",
     ("producers.move_image", "direction"): "down",
@@ -92,7 +92,7 @@ def test_the_sweep_covers_every_kind_of_state_changing_route():
         "checkout.place",
         "i18n.switch_language",
         "reviews.reply",
-        "staff.decide",
+        "certification.decide",
         "producers.upload_image",
     } <= endpoints
     assert not endpoints & EXEMPT

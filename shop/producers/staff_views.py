@@ -1,0 +1,74 @@
+"""Staff and producers (/staff/producers…): every producer with its status, suspending one
+(its products leave the shop at once) and reactivating it.
+
+The routes join the producers blueprint; the use case is services.set_producer_status
+(it commits, or refuses having written nothing).
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from shop.access import staff_required
+from shop.enums import ProducerStatus
+from shop.errors import Refused, attach_error
+from shop.extensions import db
+from shop.labels import PRODUCER_STATUS_LABELS
+from shop.producers import services
+from shop.producers.forms import ProducerStatusForm
+from shop.producers.models import Producer
+from shop.producers.views import bp
+
+
+@bp.get("/staff/producers")
+@staff_required
+def all_producers():
+    """Every producer with its status, searchable by name or tax code."""
+    q = request.args.get("q", "").strip()[:160]
+    return render_template(
+        "staff/producers.html",
+        rows=services.find_producers(q),
+        q=q,
+        labels=PRODUCER_STATUS_LABELS,
+        tax_code=services.display_tax_code,
+        shown=services.PRODUCERS_SHOWN,
+    )
+
+
+def _change_status(status: ProducerStatus):
+    form = ProducerStatusForm()
+    back = url_for(".all_producers", q=request.form.get("q") or None)
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    producer = db.get_or_404(Producer, form.producer_id.data)
+    try:
+        services.set_producer_status(producer, status, current_user, form.reason.data)
+    except Refused as error:
+        attach_error(None, error)
+        return redirect(back)
+    if status == ProducerStatus.SUSPENDED:
+        done = _l("%(name)s is suspended: all its products are off the shop.", name=producer.name)
+    else:
+        done = _l(
+            "%(name)s is active again: its certified products are back on the shop.",
+            name=producer.name,
+        )
+    flash(str(done), "success")
+    return redirect(back)
+
+
+@bp.post("/staff/producers/suspend")
+@staff_required
+def suspend_producer():
+    """Suspend a producer: its products leave the shop at once."""
+    return _change_status(ProducerStatus.SUSPENDED)
+
+
+@bp.post("/staff/producers/reactivate")
+@staff_required
+def reactivate_producer():
+    """Reactivate a suspended producer: its listable products come back."""
+    return _change_status(ProducerStatus.ACTIVE)

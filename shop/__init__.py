@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals every template may use."""
     from shop.formatting import format_day, format_local_day, format_local_time, format_vnd
     from shop.i18n import current_language
-    from shop.payments.labels import PAYMENT_STATUS_LABELS
+    from shop.payments.labels import PAYMENT_STATUS_LABELS, REFUND_LABELS
     from shop.phones import display_mobile
 
     app.jinja_env.filters["vnd"] = format_vnd
@@ -201,6 +202,7 @@ def register_template_helpers(app: Flask) -> None:
         province_slug=province_slug,
         highlight=highlight,
         payment_status_labels=PAYMENT_STATUS_LABELS,
+        refund_labels=REFUND_LABELS,
     )
 
     @app.context_processor
@@ -241,6 +243,32 @@ def refuse_nul_bytes() -> None:
         abort(400)
 
 
+# Everything comes from the shop itself; a page with a payment provider's form adds its sources.
+CSP = (
+    ("default-src", ("'self'",)),
+    ("img-src", ("'self'", "data:")),
+    ("style-src", ("'self'",)),
+    ("script-src", ("'self'",)),
+    ("object-src", ("'none'",)),
+    ("frame-ancestors", ("'none'",)),
+    ("base-uri", ("'self'",)),
+    ("form-action", ("'self'",)),
+)
+
+
+def content_security_policy(extra: Mapping[str, Sequence[str]]) -> str:
+    """The shop's policy with `extra` sources added: to a directive it has, or (one it lacks)
+    right after script-src."""
+    parts = []
+    for name, sources in CSP:
+        merged = [*sources, *(s for s in extra.get(name, ()) if s not in sources)]
+        parts.append(f"{name} {' '.join(merged)}")
+        if name == "script-src":
+            known = {known for known, _ in CSP}
+            parts += [f"{n} {' '.join(s)}" for n, s in extra.items() if n not in known]
+    return "; ".join(parts)
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers that make the browser refuse framing, sniffing and inline script."""
     app.before_request(refuse_nul_bytes)
@@ -248,15 +276,12 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
         headers = response.headers
-        if g.get("stripe_card_form"):  # set by stripe_gateway.card_form: the card payment page
-            from shop.payments.stripe_gateway import CARD_PAGE_CSP
+        extra = {}
+        if method := g.get("payment_csp"):  # set by payments.services.payment_box
+            from shop.payments import providers
 
-            headers.setdefault("Content-Security-Policy", CARD_PAGE_CSP)
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+            extra = providers.get(method).csp  # the sources its payment form needs
+        headers.setdefault("Content-Security-Policy", content_security_policy(extra))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

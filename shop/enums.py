@@ -69,6 +69,14 @@ class PaymentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class RefundStatus(enum.StrEnum):
+    """A cancelled paid shipment's money on its way back."""
+
+    CARD_PENDING = "card_pending"  # the payment provider is to refund it (retried until done)
+    MANUAL = "manual"  # staff send it back by hand (a bank transfer)
+    REFUNDED = "refunded"
+
+
 class OrderStatus(enum.StrEnum):
     PLACED = "placed"
     CONFIRMED = "confirmed"

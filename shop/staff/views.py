@@ -418,19 +418,11 @@ class ManualRefundForm(FlaskForm):
 def refunds():
     """Cancelled shipments paid by transfer, to refund by hand; card refunds still pending."""
     from shop.orders import refunds as refund_services
-    from shop.orders.cancellation import CARD_REFUND_PENDING
-    from shop.orders.models import SubOrder
 
-    waiting_for_stripe = db.session.scalars(
-        sa.select(SubOrder)
-        .where(SubOrder.refund_status == CARD_REFUND_PENDING)
-        .options(joinedload(SubOrder.order))
-        .order_by(SubOrder.id)
-    ).all()
     return render_template(
         "staff/refunds.html",
         manual=refund_services.manual_refunds(),
-        card_pending=waiting_for_stripe,
+        card_pending=refund_services.card_refunds_pending(),
     )
 
 

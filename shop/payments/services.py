@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,7 +31,6 @@ from shop.payments.models import Payment, WebhookEvent
 from shop.transaction import on_commit, use_case
 
 log = logging.getLogger(__name__)
-CSP_FLAG = "payment_csp"  # flask.g: the provider whose payment form this page shows
 
 
 def latest_attempt(order: Order, method: PaymentMethod, session: Session | None = None):
@@ -153,8 +151,8 @@ def payment_box(order: Order) -> dict[str, Any]:
         return {}
     provider = providers.get(order.payment_method)
     box = provider.page(order, latest_attempt(order, order.payment_method))
-    if box.pop("csp", False) and has_request_context():
-        setattr(g, CSP_FLAG, provider.method)
+    if box.pop("csp", False):
+        providers.form_shown(provider)
     return {"amount": order.amount_due, **box}
 
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from flask import g, has_request_context
+
 from shop.enums import PaymentMethod, RefundStatus
 from shop.orders.models import Order
 from shop.payments.models import Payment
@@ -122,3 +124,18 @@ def by_name(name: str) -> PaymentProvider | None:
 def offered() -> list[PaymentMethod]:
     """The payment methods buyers may choose now, in the registry's order."""
     return [method for method, provider in _load().items() if provider.offered()]
+
+
+_FORM_SHOWN = "payment_form_shown"  # flask.g: the method whose provider's form this page shows
+
+
+def form_shown(provider: PaymentProvider) -> None:
+    """This page shows the provider's payment form: its csp sources join the page's policy."""
+    if has_request_context():
+        setattr(g, _FORM_SHOWN, provider.method)
+
+
+def page_csp() -> Mapping[str, Sequence[str]]:
+    """The sources this page's payment form needs ({} on every page without one)."""
+    method = g.get(_FORM_SHOWN)
+    return get(method).csp if method else {}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -185,7 +186,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals every template may use."""
     from shop.formatting import format_day, format_local_day, format_local_time, format_vnd
     from shop.i18n import current_language
-    from shop.payments.labels import PAYMENT_STATUS_LABELS
+    from shop.payments.labels import PAYMENT_STATUS_LABELS, REFUND_LABELS
     from shop.phones import display_mobile
 
     app.jinja_env.filters["vnd"] = format_vnd
@@ -207,6 +208,7 @@ def register_template_helpers(app: Flask) -> None:
         province_slug=province_slug,
         highlight=highlight,
         payment_status_labels=PAYMENT_STATUS_LABELS,
+        refund_labels=REFUND_LABELS,
     )
 
     @app.context_processor
@@ -247,6 +249,32 @@ def refuse_nul_bytes() -> None:
         abort(400)
 
 
+# Everything comes from the shop itself; a page with a payment provider's form adds its sources.
+CSP = (
+    ("default-src", ("'self'",)),
+    ("img-src", ("'self'", "data:")),
+    ("style-src", ("'self'",)),
+    ("script-src", ("'self'",)),
+    ("object-src", ("'none'",)),
+    ("frame-ancestors", ("'none'",)),
+    ("base-uri", ("'self'",)),
+    ("form-action", ("'self'",)),
+)
+
+
+def content_security_policy(extra: Mapping[str, Sequence[str]]) -> str:
+    """The shop's policy with `extra` sources added: to a directive it has, or (one it lacks)
+    right after script-src."""
+    parts = []
+    for name, sources in CSP:
+        merged = [*sources, *(s for s in extra.get(name, ()) if s not in sources)]
+        parts.append(f"{name} {' '.join(merged)}")
+        if name == "script-src":
+            known = {known for known, _ in CSP}
+            parts += [f"{n} {' '.join(s)}" for n, s in extra.items() if n not in known]
+    return "; ".join(parts)
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers that make the browser refuse framing, sniffing and inline script."""
     app.before_request(refuse_nul_bytes)
@@ -254,15 +282,10 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
         headers = response.headers
-        if g.get("stripe_card_form"):  # set by stripe_gateway.card_form: the card payment page
-            from shop.payments.stripe_gateway import CARD_PAGE_CSP
+        from shop.payments import providers
 
-            headers.setdefault("Content-Security-Policy", CARD_PAGE_CSP)
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        # A page showing a payment provider's form allows what that provider declares.
+        headers.setdefault("Content-Security-Policy", content_security_policy(providers.page_csp()))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

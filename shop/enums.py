@@ -78,6 +78,14 @@ class ActorRole(enum.StrEnum):
     SYSTEM = "system"  # the shop itself: an unpaid order's hold ran out
 
 
+class RefundStatus(enum.StrEnum):
+    """A cancelled paid shipment's money on its way back."""
+
+    CARD_PENDING = "card_pending"  # the payment provider is to refund it (retried until done)
+    MANUAL = "manual"  # staff send it back by hand (a bank transfer)
+    REFUNDED = "refunded"
+
+
 class OrderStatus(enum.StrEnum):
     PLACED = "placed"
     CONFIRMED = "confirmed"

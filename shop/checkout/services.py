@@ -33,7 +33,6 @@ from shop.extensions import db
 from shop.mail import queue_mail
 from shop.orders.models import Order, OrderLine, SubOrder
 from shop.payments.models import Payment
-from shop.transaction import on_commit
 from shop.urls import external_url
 
 
@@ -72,11 +71,10 @@ class Delivery:
 
 
 def available_methods() -> list[PaymentMethod]:
-    """Cash on delivery and bank transfer always; cards only when Stripe is configured."""
-    methods = [PaymentMethod.COD, PaymentMethod.BANK_TRANSFER]
-    if current_app.config.get("STRIPE_SECRET_KEY"):
-        methods.append(PaymentMethod.CARD)
-    return methods
+    """The ways to pay the payment providers offer now (cards only when Stripe is set up)."""
+    from shop.payments import providers
+
+    return providers.offered()
 
 
 def checkout_key(cart: Cart, revision: int) -> str:
@@ -376,9 +374,8 @@ def cancel_unpaid(order_id: int, now: dt.datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     notices.hold_expired(order)
-    if order.payment_method == PaymentMethod.CARD:
-        from shop.payments.stripe_gateway import follow_cancellation
+    from shop.payments.services import follow_cancellation
 
-        on_commit(follow_cancellation, order_id)
+    follow_cancellation(order)  # the open payment at the provider is voided after the commit
     db.session.commit()
     return True

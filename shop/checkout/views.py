@@ -22,7 +22,7 @@ from shop.errors import Refused
 from shop.extensions import db
 from shop.labels import PAYMENT_METHOD_LABELS
 from shop.orders.models import Order
-from shop.payments import instructions
+from shop.payments import services as payments
 from shop.phones import normalize_mobile
 
 bp = Blueprint("checkout", __name__)
@@ -209,7 +209,7 @@ def place():
     if not placement.created:
         return _already_placed(placement.order, cart, revision)
     _remember(placement.order, data)
-    instructions.start_payment(placement.order)
+    payments.start_payment(placement.order)  # its own use case, after the order committed
     return redirect(url_for(".order", number=placement.order.number))
 
 
@@ -297,6 +297,6 @@ def order(number: str):
     return render_template(
         "checkout/order.html",
         order=found,
-        payment=instructions.for_order(found),
+        payment=payments.payment_box(found),
         payment_label=PAYMENT_METHOD_LABELS[found.payment_method],
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.cart import services as carts
 from shop.cart.models import Cart
-from shop.enums import OrderStatus
+from shop.enums import OrderStatus, RefundStatus
 from shop.extensions import db
 from shop.orders import states
 from shop.orders.models import Order, SubOrder
@@ -42,7 +42,7 @@ class Cancelled:
 
     producer_name: str
     amount: int
-    refund_status: str | None
+    refund_status: RefundStatus | None
 
 
 def cancel_shipment(sub: SubOrder, buyer: User | None) -> Cancelled:

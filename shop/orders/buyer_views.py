@@ -14,18 +14,14 @@ from flask_login import current_user, login_required
 
 from shop import access
 from shop.cart import services as carts
-from shop.enums import OrderStatus
+from shop.enums import OrderStatus, RefundStatus
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.labels import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
-from shop.orders import buyer_services, refunds, states
-from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
+from shop.orders import buyer_services, states
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
 from shop.paging import page_arg
-
-bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
-
 
 # Who placed the order (its account, or the browser it was placed from): staff see every order
 # but do not act for the buyer here (their own pages change shipments as staff).
@@ -90,10 +86,10 @@ def cancel_shipment(number: str, sub_order_id: int):
     return redirect(url_for("checkout.order", number=number))
 
 
-def _flash_refund(refund_status: str | None, amount: int) -> None:
-    if refund_status == CARD_REFUND_PENDING:
+def _flash_refund(refund_status: RefundStatus | None, amount: int) -> None:
+    if refund_status == RefundStatus.CARD_PENDING:
         flash(_("%(amount)s will be refunded to your card.", amount=format_vnd(amount)), "info")
-    elif refund_status == MANUAL_REFUND:
+    elif refund_status == RefundStatus.MANUAL:
         flash(
             _(
                 "Our staff will transfer %(amount)s back to you and contact you for the account.",

@@ -2,7 +2,8 @@
 and an unpaid card payment asks for less (or is cancelled with the whole order).
 
 Called by states.transition only for a cancellation that this transaction made, with the
-order locked; the calls to Stripe are hung on the commit (shop.transaction.on_commit).
+order locked; the calls to the payment provider are hung on the commit
+(shop.transaction.on_commit), by this module and by shop.payments.services.
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from shop.catalog.models import Variant
-from shop.enums import PaymentMethod, PaymentStatus
+from shop.enums import PaymentStatus, RefundStatus
 from shop.extensions import db
 from shop.orders.models import SubOrder
 from shop.transaction import on_commit
-
-CARD_REFUND_PENDING = "card_pending"
-REFUNDED = "refunded"
-MANUAL_REFUND = "manual"
 
 
 def lock_variants(variant_ids: Iterable[int]) -> None:
@@ -33,8 +30,11 @@ def lock_variants(variant_ids: Iterable[int]) -> None:
 
 
 def after_cancel(sub_order: SubOrder) -> None:
-    """Restore the shipment's stock and flag its refund (in the caller's transaction), and
-    hang on the commit what Stripe must do."""
+    """Restore the shipment's stock and flag its refund as its payment provider says (in the
+    caller's transaction), and hang on the commit what the provider must do."""
+    from shop.payments import providers
+    from shop.payments.services import follow_cancellation
+
     lines = sorted(sub_order.lines, key=lambda ln: ln.variant_id)
     lock_variants(line.variant_id for line in lines)
     for line in lines:
@@ -46,16 +46,10 @@ def after_cancel(sub_order: SubOrder) -> None:
         )
     order = sub_order.order
     if order.payment_status == PaymentStatus.PAID:
-        if order.payment_method == PaymentMethod.CARD:
-            sub_order.refund_status = CARD_REFUND_PENDING
+        sub_order.refund_status = providers.get(order.payment_method).refund_when_cancelled
+        if sub_order.refund_status == RefundStatus.CARD_PENDING:
             from shop.orders.refunds import process_card_refunds
 
             on_commit(process_card_refunds, [sub_order.id])
-        elif order.payment_method == PaymentMethod.BANK_TRANSFER:
-            sub_order.refund_status = MANUAL_REFUND
-    elif (
-        order.payment_method == PaymentMethod.CARD and order.payment_status == PaymentStatus.UNPAID
-    ):
-        from shop.payments.stripe_gateway import follow_cancellation
-
-        on_commit(follow_cancellation, order.id)
+    elif order.payment_status == PaymentStatus.UNPAID:
+        follow_cancellation(order)  # the open payment asks for less after the commit

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop import clock
-from shop.enums import ActorRole, OrderStatus, PaymentMethod, PaymentStatus, enum_type
+from shop.enums import ActorRole, OrderStatus, PaymentMethod, PaymentStatus, RefundStatus, enum_type
 from shop.extensions import db
 
 
@@ -99,9 +99,10 @@ class SubOrder(db.Model):
     total: Mapped[int] = mapped_column(sa.BigInteger)
     carrier: Mapped[str | None] = mapped_column(sa.String(80))
     tracking_number: Mapped[str | None] = mapped_column(sa.String(80))
-    # After a cancellation of a paid shipment: "card_pending" (Stripe refund to make),
-    # "refunded" (done), "manual" (a bank transfer staff must refund by hand).
-    refund_status: Mapped[str | None] = mapped_column(sa.String(20))
+    # After a cancellation of a paid shipment (None before, and for cash on delivery).
+    refund_status: Mapped[RefundStatus | None] = mapped_column(
+        enum_type(RefundStatus, "refund_status")
+    )
     refund_ref: Mapped[str | None] = mapped_column(sa.String(100))
 
     order: Mapped[Order] = relationship(back_populates="sub_orders")

@@ -22,11 +22,6 @@ from shop.orders import producer_services as services
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
 
-REFUND_LABELS = {
-    "card_pending": _l("to be refunded to the buyer's card by the shop"),
-    "refunded": _l("refunded to the buyer"),
-    "manual": _l("to be refunded by bank transfer by the shop's staff"),
-}
 MOVED = {
     OrderStatus.CONFIRMED: _l("Order confirmed. Pack it next."),
     OrderStatus.PACKED: _l("Marked as packed. Hand it to the carrier next."),
@@ -77,7 +72,6 @@ def producer_order(sub_order_id: int):
         moves=states.allowed_moves(sub, states.PRODUCER),
         labels=ORDER_STATUS_LABELS,
         actor_labels=ACTOR_LABELS,
-        refund_labels=REFUND_LABELS,
         payment_label=PAYMENT_METHOD_LABELS[sub.order.payment_method],
     )
 

@@ -1,13 +1,14 @@
-"""Refunds of cancelled shipments: by Stripe for cards, by hand (staff) for bank transfers.
+"""Refunds of cancelled shipments: by the payment provider (cards), by hand (bank transfers).
 
-A cancelled card-paid shipment is flagged "card_pending" in the cancellation's transaction
-(cancellation.after_cancel), which hangs process_card_refunds() on its commit: it asks Stripe
-to refund exactly the shipment's total. It works in its own database session and commits each
+A cancelled shipment of a paid order is flagged as its provider says, in the cancellation's
+transaction (cancellation.after_cancel): RefundStatus.CARD_PENDING hangs
+process_card_refunds() on the commit, which asks the provider (shop/payments/providers) to
+refund exactly the shipment's total. It works in its own database session and commits each
 refund on its own, so it is safe to call at any time, from a request, a command or twice at
-once: Stripe's idempotency key and a look at the intent's refunds stop a second refund of the
-same shipment, and a conditional update records each refund once. A failure is logged and
-left pending for `flask orders refunds` to retry. When every shipment of a paid order is
-cancelled and refunded, the order's payment becomes "refunded" (a conditional update too).
+once: the provider refunds once per shipment (its idempotency key), and a conditional update
+records each refund once. A failure is logged and left pending for `flask orders refunds` to
+retry. When every shipment of a paid order is cancelled and refunded, the order's payment
+becomes "refunded" (a conditional update too).
 """
 
 from __future__ import annotations
@@ -16,32 +17,22 @@ import logging
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-import stripe
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from shop import audit
 from shop.accounts.models import User
 from shop.conditional import change
-from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
+from shop.enums import OrderStatus, PaymentStatus, RefundStatus
 from shop.errors import Refused
 from shop.extensions import db
-from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND, REFUNDED
 from shop.orders.models import Order, SubOrder
 from shop.orders.states import lock_order
+from shop.payments import providers
 from shop.payments.models import Payment
+from shop.transaction import use_case
 
 log = logging.getLogger(__name__)
-
-# Stripe refund statuses that mean the money is (or will be) on its way back.
-GOING_BACK = {"succeeded", "pending"}
-
-REFUND_LABELS = {
-    CARD_REFUND_PENDING: _l("refund to your card in progress"),
-    MANUAL_REFUND: _l("refund by bank transfer in progress"),
-    REFUNDED: _l("refunded"),
-}
 
 
 class RefundError(Refused):
@@ -49,15 +40,15 @@ class RefundError(Refused):
 
 
 def idempotency_key(sub: SubOrder) -> str:
-    """One Stripe refund per shipment, even across databases sharing the Stripe account."""
+    """One provider refund per shipment, even across databases sharing the provider account."""
     return f"refund-{sub.id}-{sub.order.idempotency_key[:16]}"
 
 
 def process_card_refunds(sub_order_ids: Iterable[int] | None = None) -> tuple[int, int]:
-    """Refund the pending card shipments (all, or those given); returns (refunded, failed)."""
+    """Refund the shipments pending at the provider (all, or those given); (refunded, failed)."""
     refunded = failed = 0
     with Session(db.engine) as session:
-        query = sa.select(SubOrder.id).where(SubOrder.refund_status == CARD_REFUND_PENDING)
+        query = sa.select(SubOrder.id).where(SubOrder.refund_status == RefundStatus.CARD_PENDING)
         if sub_order_ids is not None:
             query = query.where(SubOrder.id.in_(list(sub_order_ids)))
         for sub_id in session.scalars(query.order_by(SubOrder.id)).all():
@@ -71,11 +62,11 @@ def process_card_refunds(sub_order_ids: Iterable[int] | None = None) -> tuple[in
 def _refund_one(session: Session, sub_id: int) -> bool:
     """Refund one shipment and record it; False (logged, still pending) if that failed."""
     sub = session.get(SubOrder, sub_id, populate_existing=True)
-    if sub is None or sub.refund_status != CARD_REFUND_PENDING:
+    if sub is None or sub.refund_status != RefundStatus.CARD_PENDING:
         return True  # another run did it meanwhile
     try:
-        refund_id = _stripe_refund(session, sub)
-    except (stripe.StripeError, RefundError) as error:
+        refund_id = _provider_refund(session, sub)
+    except providers.ProviderError as error:
         session.rollback()
         log.warning("Refund of shipment %s (%s VND) failed: %s", sub_id, sub.total, error)
         return False
@@ -86,59 +77,42 @@ def _refund_one(session: Session, sub_id: int) -> bool:
     order = lock_order(sub.order_id, session)
     if change(
         sub,
-        SubOrder.refund_status == CARD_REFUND_PENDING,
-        refund_status=REFUNDED,
+        SubOrder.refund_status == RefundStatus.CARD_PENDING,
+        refund_status=RefundStatus.REFUNDED,
         refund_ref=refund_id,
     ):
         follow_refunds(order)
     session.commit()
-    log.info("Shipment %s refunded by Stripe %s (%s VND)", sub_id, refund_id, sub.total)
+    log.info("Shipment %s refunded by %s (%s VND)", sub_id, refund_id, sub.total)
     return True
 
 
-def _stripe_refund(session: Session, sub: SubOrder) -> str:
-    """The id of the Stripe refund of exactly this shipment's total, made if not made yet."""
-    from shop.payments.stripe_gateway import _client
-
-    if not current_app.config.get("STRIPE_SECRET_KEY"):
-        raise RefundError("STRIPE_SECRET_KEY is not set")
-    intent_id = _paid_intent(session, sub.order)
-    if intent_id is None:
-        raise RefundError(f"order {sub.order.number} has no paid card payment to refund")
-    with _client() as client:
-        for earlier in client.v1.refunds.list({"payment_intent": intent_id, "limit": 100}).data:
-            metadata = earlier.to_dict().get("metadata") or {}
-            if metadata.get("sub_order_id") == str(sub.id) and earlier.status in GOING_BACK:
-                return earlier.id  # made before, but its answer never reached the database
-        refund = client.v1.refunds.create(
-            {
-                "payment_intent": intent_id,
-                "amount": sub.total,
-                "metadata": {"order_number": sub.order.number, "sub_order_id": str(sub.id)},
-            },
-            {"idempotency_key": idempotency_key(sub)},
-        )
-    if refund.status not in GOING_BACK:
-        raise RefundError(f"Stripe refund {refund.id} is {refund.status}")
-    return refund.id
-
-
-def _paid_intent(session: Session, order: Order) -> str | None:
-    """The PaymentIntent that paid the order by card."""
-    return session.scalar(
-        sa.select(Payment.provider_ref).where(
+def _provider_refund(session: Session, sub: SubOrder) -> str:
+    """The provider's refund of exactly this shipment's total, made if not made yet."""
+    order = sub.order
+    payment = session.scalar(
+        sa.select(Payment)
+        .where(
             Payment.order_id == order.id,
-            Payment.method == PaymentMethod.CARD,
+            Payment.method == order.payment_method,
             Payment.status == PaymentStatus.PAID,
-            Payment.provider_ref.is_not(None),
         )
+        .order_by(Payment.id.desc())
+    )
+    if payment is None:
+        raise providers.ProviderError(f"order {order.number} has no paid payment to refund")
+    note = {"order_number": order.number, "sub_order_id": str(sub.id)}
+    return providers.get(order.payment_method).refund(
+        payment, sub.total, idempotency_key(sub), note
     )
 
 
 def follow_refunds(order: Order) -> None:
     """An order whose every shipment was cancelled and refunded is refunded (order locked)."""
     subs = order.sub_orders
-    if all(s.status == OrderStatus.CANCELLED and s.refund_status == REFUNDED for s in subs):
+    if all(
+        s.status == OrderStatus.CANCELLED and s.refund_status == RefundStatus.REFUNDED for s in subs
+    ):
         change(
             order, Order.payment_status == PaymentStatus.PAID, payment_status=PaymentStatus.REFUNDED
         )
@@ -149,7 +123,7 @@ def manual_refunds() -> list[SubOrder]:
     return list(
         db.session.scalars(
             sa.select(SubOrder)
-            .where(SubOrder.refund_status == MANUAL_REFUND)
+            .where(SubOrder.refund_status == RefundStatus.MANUAL)
             .options(joinedload(SubOrder.order))
             .order_by(SubOrder.id)
         )
@@ -161,31 +135,27 @@ def card_refunds_pending() -> list[SubOrder]:
     return list(
         db.session.scalars(
             sa.select(SubOrder)
-            .where(SubOrder.refund_status == CARD_REFUND_PENDING)
+            .where(SubOrder.refund_status == RefundStatus.CARD_PENDING)
             .options(joinedload(SubOrder.order))
             .order_by(SubOrder.id)
         )
     )
 
 
+@use_case
 def mark_refunded_by_hand(sub: SubOrder, staff: User, reference: str = "") -> None:
     """Staff sent a transfer's money back: the shipment is refunded (audit-logged, once).
 
-    Commits; raises RefundError (nothing written) if no refund by hand is waiting, which is
-    also what the second of two staff recording the same refund at once is told.
+    Commits; refused with RefundError (nothing written) if no refund by hand is waiting,
+    which is also what the second of two staff recording the same refund at once is told.
     """
-    try:
-        _record_refund_by_hand(sub, staff, reference.strip()[:100] or None)
-    except RefundError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-
-
-def _record_refund_by_hand(sub: SubOrder, staff: User, reference: str | None) -> None:
+    reference = reference.strip()[:100] or None
     order = lock_order(sub.order_id)
     if not change(
-        sub, SubOrder.refund_status == MANUAL_REFUND, refund_status=REFUNDED, refund_ref=reference
+        sub,
+        SubOrder.refund_status == RefundStatus.MANUAL,
+        refund_status=RefundStatus.REFUNDED,
+        refund_ref=reference,
     ):
         raise RefundError(_l("This shipment has no refund waiting to be made by hand."))
     follow_refunds(order)
@@ -193,7 +163,7 @@ def _record_refund_by_hand(sub: SubOrder, staff: User, reference: str | None) ->
         "sub_order.refunded_by_hand",
         sub,
         actor=staff,
-        before={"refund_status": MANUAL_REFUND},
-        after={"refund_status": REFUNDED, "refund_ref": reference},
+        before={"refund_status": RefundStatus.MANUAL.value},
+        after={"refund_status": RefundStatus.REFUNDED.value, "refund_ref": reference},
         summary=f"{sub.order.number} · {sub.producer_name} · {sub.total} VND",
     )

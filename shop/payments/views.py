@@ -1,4 +1,5 @@
-"""Payment routes: changing the way to pay, the Stripe webhook, staff confirming transfers."""
+"""Payment routes: paying by card, changing the way to pay, provider webhooks, staff
+confirming transfers. Each parses the request, calls one service and redirects."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_login import current_user
 from shop import access
 from shop.access import staff_required
 from shop.enums import PaymentMethod
+from shop.errors import Refused
 from shop.extensions import csrf, db
 from shop.orders.models import Order
 from shop.payments import services
@@ -24,12 +26,26 @@ def _order(number: str) -> Order:
     return found
 
 
-@bp.post("/orders/<number>/payment-method")
-def switch(number: str):
-    """After a declined or abandoned card payment, pay the same order another way."""
+def _buyers_order(number: str) -> Order:
     order = _order(number)
     if not access.may_see_order(order):
         abort(404)
+    return order
+
+
+@bp.post("/orders/<number>/payment/start")
+def start(number: str):
+    """Open the order's payment at its provider again (the card form could not be shown, or
+    asks for an amount no longer due); the order page then shows the form."""
+    order = _buyers_order(number)
+    services.start_payment(order)
+    return redirect(url_for("checkout.order", number=order.number))
+
+
+@bp.post("/orders/<number>/payment-method")
+def switch(number: str):
+    """After a declined or abandoned card payment, pay the same order another way."""
+    order = _buyers_order(number)
     try:
         method = PaymentMethod(request.form.get("method", ""))
         if method == PaymentMethod.CARD:
@@ -37,22 +53,19 @@ def switch(number: str):
         services.switch_method(order, method)
     except ValueError:
         flash(_("Choose a payment method from the list."), "error")
-    except services.PaymentError as error:
+    except Refused as error:
         flash(str(error.message), "error")
     else:
         flash(_("Payment method changed."), "success")
     return redirect(url_for("checkout.order", number=order.number))
 
 
-@bp.post("/payments/stripe/webhook")
+@bp.post("/payments/<provider>/webhook")
 @csrf.exempt
-def stripe_webhook():
-    """Stripe's signed events: verified, recorded once, then applied to the order."""
-    from shop.payments import stripe_gateway
-
-    status = stripe_gateway.handle_webhook(
-        request.get_data(), request.headers.get("Stripe-Signature", "")
-    )
+def webhook(provider: str):
+    """A provider's signed events (Stripe's at /payments/stripe/webhook): verified, recorded
+    once, then applied to the order."""
+    status = services.apply_webhook(provider, request.get_data(), request.headers)
     return ("", status)
 
 
@@ -63,7 +76,7 @@ def confirm_transfer(number: str):
     order = _order(number)
     try:
         services.confirm_transfer(order, current_user)
-    except services.PaymentError as error:
+    except Refused as error:
         flash(str(error.message), "error")
     else:
         flash(_("Transfer confirmed: order %(number)s is paid.", number=order.number), "success")

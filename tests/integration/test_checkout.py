@@ -301,9 +301,9 @@ def test_a_bank_transfer_order_shows_a_vietqr_code_and_staff_confirm_it(
     html = client.get(f"/orders/{number}").get_data(as_text=True)
     assert 'data-testid="vietqr"' in html and "<svg" in html
     order = db.session.scalar(sa.select(Order))
-    from shop.payments.instructions import for_order
+    from shop.payments.services import payment_box
 
-    parsed = vietqr.parse_payload(for_order(order)["payload"])
+    parsed = vietqr.parse_payload(payment_box(order)["payload"])
     assert (parsed.bank_bin, parsed.account, parsed.amount) == (
         app.config["BANK_BIN"],
         app.config["BANK_ACCOUNT"],

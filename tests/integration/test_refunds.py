@@ -22,7 +22,6 @@ from shop.enums import OrderStatus, PaymentMethod, PaymentStatus, Role
 from shop.orders import refunds
 from shop.orders.models import SubOrder
 from shop.payments import services as payments
-from shop.payments import stripe_gateway
 from tests import stripe_fake
 from tests.factories import make_product, make_user
 from tests.integration.test_buyer_orders import place_for, post, sign_in, walk
@@ -99,7 +98,7 @@ def card_order(db, world, stripe_app, localstripe):
     order = place_for(
         db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
     )
-    intent_id = stripe_gateway.ensure_intent(order)
+    intent_id = payments.start_payment(order)
     with localstripe.client() as client:
         client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
         assert client.v1.payment_intents.confirm(intent_id).status == "succeeded"
@@ -114,7 +113,7 @@ def stripe_refunds(localstripe, intent_id: str) -> list:
 
 
 def intent_of(order) -> str:
-    return stripe_gateway._card_payment(order).provider_ref
+    return payments.latest_attempt(order, PaymentMethod.CARD).provider_ref
 
 
 def fresh(db, sub: SubOrder) -> SubOrder:
@@ -285,7 +284,7 @@ def test_an_unpaid_card_order_asks_stripe_only_for_what_still_comes_after_a_canc
     order = place_for(
         db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
     )
-    intent_id = stripe_gateway.ensure_intent(order)
+    intent_id = payments.start_payment(order)
     coffee_shipment, honey_shipment = order.sub_orders
     client = signed_in(world["buyer"])
 
@@ -314,7 +313,7 @@ def test_when_an_unpaid_card_orders_hold_runs_out_its_payment_intent_is_cancelle
     from shop.checkout.services import release_expired_holds
 
     order = place_for(db, world["buyer"], (world["coffee"], 1), method=PaymentMethod.CARD)
-    intent_id = stripe_gateway.ensure_intent(order)
+    intent_id = payments.start_payment(order)
     expires = order.hold_expires_at.replace(tzinfo=dt.UTC).astimezone(clock.SHOP_TZ)
     frozen_today(expires + dt.timedelta(minutes=1))
 
@@ -325,27 +324,35 @@ def test_when_an_unpaid_card_orders_hold_runs_out_its_payment_intent_is_cancelle
     assert fresh(db, order.sub_orders[0]).order.payment_status == PaymentStatus.CANCELLED
 
 
-def test_the_card_form_brings_a_stale_intent_to_the_amount_still_due(
+def test_a_stale_intent_is_brought_to_the_amount_still_due_by_a_post_never_by_the_page(
     db, world, stripe_app, localstripe, signed_in
 ):
-    """A cancellation whose intent update did not reach Stripe is corrected before paying."""
+    """A cancellation whose intent update did not reach Stripe: the order page (a GET) only
+    reads the intent and offers to pay what is due; that button's POST corrects the intent."""
     order = place_for(
         db, world["buyer"], (world["coffee"], 2), (world["honey"], 1), method=PaymentMethod.CARD
     )
-    intent_id = stripe_gateway.ensure_intent(order)
+    intent_id = payments.start_payment(order)
     stripe_app.config["STRIPE_API_BASE"] = UNREACHABLE  # at the commit
     walk(order.sub_orders[1], OrderStatus.CANCELLED)  # the honey, without telling Stripe
     db.session.commit()
     stripe_app.config["STRIPE_API_BASE"] = localstripe.url
-    with localstripe.client() as stripe_client:
-        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 930_000
     client = signed_in(world["buyer"])
 
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)
 
-    assert "Pay ₫330,000" in page
+    assert 'data-testid="start-card"' in page and "Pay ₫330,000" in page
+    assert "data-client-secret" not in page  # no form for the old amount
     with localstripe.client() as stripe_client:
-        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 330_000
+        assert int(stripe_client.v1.payment_intents.retrieve(intent_id).amount) == 930_000
+
+    page = post(client, f"/orders/{order.number}/payment/start").get_data(as_text=True)
+
+    with localstripe.client() as stripe_client:
+        intent = stripe_client.v1.payment_intents.retrieve(intent_id)
+    assert int(intent.amount) == 330_000
+    assert f'data-client-secret="{intent.client_secret}"' in page and "Pay ₫330,000" in page
+    assert 'data-testid="start-card"' not in page
 
 
 def test_a_producer_cancelling_a_card_paid_shipment_refunds_it_at_once(

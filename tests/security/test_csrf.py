@@ -19,7 +19,7 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 # Authenticated by Stripe's signature instead of a session; a forged call is refused there
 # (see tests/integration/test_stripe.py).
-EXEMPT = {"payments.stripe_webhook"}
+EXEMPT = {"payments.webhook"}
 
 # Routes for visitors who are not signed in yet.
 ANONYMOUS = {

@@ -272,6 +272,9 @@ def order(number: str):
     found = db.session.scalar(sa.select(Order).where(Order.number == number))
     if found is None:
         abort(404)
+    from shop.privacy.access import staff_viewed
+
+    staff_viewed(current_user, found, "order")  # the page shows the buyer's name and address
     payments = db.session.scalars(
         sa.select(Payment).where(Payment.order_id == found.id).order_by(Payment.id)
     ).all()
@@ -357,6 +360,9 @@ def _find_producers(q: str) -> list[tuple[Producer, int]]:
 def producers():
     """Every producer with its status, searchable by name or tax code."""
     q = request.args.get("q", "").strip()[:160]
+    from shop.privacy.access import staff_viewed
+
+    staff_viewed(current_user, current_user, "producers")  # owners' phones and addresses
     return render_template(
         "staff/producers.html",
         rows=_find_producers(q),

@@ -9,7 +9,7 @@ changed it writes the consent row (given, or withdrawn).
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -22,6 +22,7 @@ from shop.mail import OutboxMessage, queue_mail
 from shop.privacy.models import PURPOSE_MARKETING, PURPOSE_NOTICE, Consent
 from shop.privacy.notice import NOTICE_VERSION
 from shop.transaction import use_case
+from shop.urls import external_url
 
 UNSUBSCRIBE_SALT = "marketing-unsubscribe"
 
@@ -118,6 +119,6 @@ def queue_marketing_mail(user: User, subject: str, body: str) -> OutboxMessage:
     unsubscribe link (joins the caller's transaction). Refused otherwise."""
     if not user.marketing_opt_in or user.erased_at is not None or not user.active:
         raise Refused(_l("This person has not asked for news by e-mail."))
-    link = url_for("privacy.unsubscribe", token=unsubscribe_token(user), _external=True)
+    link = external_url("privacy.unsubscribe", token=unsubscribe_token(user))
     footer = str(_l("To stop receiving these e-mails, open this link: %(link)s", link=link))
     return queue_mail(user.email, subject, f"{body.rstrip()}\n\n-- \n{footer}\n")

@@ -362,7 +362,8 @@ def producers():
     q = request.args.get("q", "").strip()[:160]
     from shop.privacy.access import staff_viewed
 
-    staff_viewed(current_user, current_user, "producers")  # owners' phones and addresses
+    staff = current_user._get_current_object()
+    staff_viewed(staff, staff, "producers")  # the owners' names and e-mails
     return render_template(
         "staff/producers.html",
         rows=_find_producers(q),

@@ -103,7 +103,9 @@ def text_columns_containing(db, needle: str) -> list[str]:
             if not isinstance(column.type, sa.String | sa.Text) or isinstance(column.type, sa.Enum):
                 continue
             hits = db.session.scalar(
-                sa.select(sa.func.count()).select_from(table).where(column.contains(needle))
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(sa.cast(column, sa.Text).contains(needle))
             )
             if hits:
                 found.append(f"{table.name}.{column.name}")

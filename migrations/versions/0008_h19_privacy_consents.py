@@ -6,7 +6,7 @@ checkout, marketing e-mail as a separate opt-in), when, and under which notice v
 download. `users.marketing_opt_in` starts false for everyone (nobody opted in before this);
 `users.erased_at` and `orders.erased_at` mark personal data erased.
 
-Revision ID: 0008_h19-privacy_consents
+Revision ID: 0008_h19_privacy_consents
 Revises: 0007_orders_checkout_holds
 Create Date: 2026-12-07 00:40:00
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008_h19-privacy_consents"
+revision = "0008_h19_privacy_consents"
 down_revision = "0007_orders_checkout_holds"
 branch_labels = None
 depends_on = None

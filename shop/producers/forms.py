@@ -17,6 +17,7 @@ from shop.forms_common import (
     phone_field,
     required,
 )
+from shop.privacy.forms import notice_consent_field
 from shop.producers.services import LEGAL_FORM_LABELS
 
 
@@ -42,6 +43,7 @@ class ProducerSignupForm(FlaskForm):
     street = StringField(_l("Street address"), validators=[required(), max_length(200)])
     phone = phone_field(optional=False)
     description = TextAreaField(_l("About your products (optional)"), validators=[max_length(2000)])
+    privacy_consent = notice_consent_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,3 +16,18 @@ def erase_expired_command() -> None:
 
     erased = erase_expired()
     click.echo(f"Guest orders erased: {erased}.")
+
+
+@privacy_cli.command("erase-account")
+@click.argument("user_id", type=int)
+def erase_account_command(user_id: int) -> None:
+    """Erase a customer account's personal data (a request made in writing, or again after a
+    restore from a backup older than the deletion), keeping the order records."""
+    from shop.errors import Refused
+    from shop.privacy.erasure import erase_account_for_operator
+
+    try:
+        erase_account_for_operator(user_id)
+    except Refused as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Account {user_id} erased.")

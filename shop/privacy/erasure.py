@@ -57,12 +57,27 @@ def _open_orders(user_id: int) -> int:
 
 @use_case
 def erase_account(user: User, password: str) -> None:
-    """Delete the person's account, keeping the order records the law requires."""
+    """The account holder deletes their account, confirming with the password."""
     user = db.session.get(User, user.id)
     if user is None or user.erased_at is not None:
         raise ErasureRefused(_l("This account has already been deleted."))
     if not user.check_password(password):
         raise ErasureRefused(_l("The password is not correct."), field="password")
+    _erase(user, actor=user, asked_by="the account holder")
+
+
+@use_case
+def erase_account_for_operator(user_id: int) -> None:
+    """`flask privacy erase-account ID`: a deletion asked for in writing, or done again after
+    a backup older than it was restored. Same rules, no password."""
+    user = db.session.get(User, user_id)
+    if user is None or user.erased_at is not None:
+        raise ErasureRefused(_l("This account has already been deleted."))
+    _erase(user, actor=None, asked_by="an operator")
+
+
+def _erase(user: User, *, actor: User | None, asked_by: str) -> None:
+    """Erase the account's personal data, keeping the order records the law requires."""
     if user.role != Role.CUSTOMER:
         raise ErasureRefused(
             _l(
@@ -80,8 +95,8 @@ def erase_account(user: User, password: str) -> None:
     audit.record(
         "privacy.erasure_requested",
         user,
-        actor=user,
-        summary=f"account {user.id}: deletion asked by the account holder",
+        actor=actor,
+        summary=f"account {user.id}: deletion asked by {asked_by}",
     )
     old_email = user.email
     now = clock.utcnow()
@@ -108,11 +123,11 @@ def erase_account(user: User, password: str) -> None:
     for order in orders:
         emails.add(order.email)
         _strip_order(order, now)
-    _empty_mail(sa.or_(OutboxMessage.recipient.in_(sorted(emails))))
+    _empty_mail(OutboxMessage.recipient.in_(sorted(emails)))
     audit.record(
         "privacy.erasure_completed",
         user,
-        actor=user,
+        actor=actor,
         after={"orders_kept": len(orders)},
         summary=f"account {user.id}: personal data erased, {len(orders)} order records kept",
     )

@@ -454,6 +454,22 @@ def test_an_account_with_an_order_on_its_way_cannot_be_deleted_yet(
     assert db.session.get(User, mai.id).erased_at is None
 
 
+def test_an_operator_erases_an_account_by_its_id_once(app, db):
+    mai = make_user(email="mai@example.vn", full_name="Trần Thị Mai", phone="+84987654321")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["privacy", "erase-account", str(mai.id)])
+    assert first.exit_code == 0 and f"Account {mai.id} erased." in first.output
+    again = runner.invoke(args=["privacy", "erase-account", str(mai.id)])
+    assert again.exit_code == 1 and "Tài khoản này đã được xóa." in again.output
+    db.session.expire_all()
+    assert text_columns_containing(db, "Trần Thị Mai") == []
+    actions = db.session.execute(
+        sa.select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.id)
+    ).all()
+    assert actions == [("privacy.erasure_requested", None), ("privacy.erasure_completed", None)]
+
+
 def test_producer_and_staff_accounts_are_not_deleted_from_the_page(db, english, submit, login):
     staff = make_user(Role.STAFF)
     db.session.commit()

@@ -103,6 +103,10 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Chợ OCOP <no-reply@cho-ocop.vn>")
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
+    # A guest's delivery details are erased this many days after the order closed
+    # (`flask privacy erase-expired`); log-ins are kept this many days in the account's history.
+    GUEST_DATA_RETENTION_DAYS = _env_int("GUEST_DATA_RETENTION_DAYS", 365)
+    LOGIN_HISTORY_DAYS = _env_int("LOGIN_HISTORY_DAYS", 180)
     SHOP_NAME = os.environ.get("SHOP_NAME", "Chợ OCOP")
     SHOP_URL = os.environ.get("SHOP_URL", "http://127.0.0.1:5000")  # links in e-mails from commands
     PRODUCTS_PER_PAGE = 24

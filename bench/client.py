@@ -265,6 +265,7 @@ class Buyer:
                 "street": "12 Đường Benchmark",
                 "note": "",
                 "payment_method": "cod",
+                "privacy_consent": "y",
             },
         )
         if posted.status != 302 or "/checkout/review" not in posted.header("location"):

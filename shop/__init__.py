@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.i18n import bp as i18n_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
+    from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
     from shop.reviews.views import bp as reviews_bp
     from shop.search.views import bp as search_bp
@@ -163,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
         i18n_bp,
         orders_bp,
         payments_bp,
+        privacy_bp,
         producers_bp,
         reviews_bp,
         revisions_bp,

@@ -305,5 +305,7 @@ def register(app: Flask) -> None:
         orders_cli,
         backup_cli,
     )
-    for group in groups:
+    from shop.privacy.cli import privacy_cli
+
+    for group in (*groups, privacy_cli):
         app.cli.add_command(group)

@@ -9,6 +9,7 @@ from shop.checkout.models import Address
 from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
+from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
 from shop.reviews.models import Review
 from shop.search.models import (
@@ -30,6 +31,8 @@ __all__ = [
     "WebhookEvent",
     "AuditEntry",
     "CertificateReminder",
+    "Consent",
+    "LoginEvent",
     "Certificate",
     "OutboxMessage",
     "Producer",

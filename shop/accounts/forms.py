@@ -11,6 +11,7 @@ from shop.forms_common import (
     phone_field,
     required,
 )
+from shop.privacy.forms import marketing_field, notice_consent_field
 
 
 class LoginForm(FlaskForm):
@@ -24,6 +25,8 @@ class RegisterForm(FlaskForm):
     email = email_field()
     phone = phone_field(optional=True)
     password, confirm = new_password_fields()
+    privacy_consent = notice_consent_field()
+    marketing = marketing_field()
 
 
 class ChangePasswordForm(FlaskForm):

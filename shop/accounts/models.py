@@ -50,6 +50,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     preferred_language: Mapped[str] = mapped_column(sa.String(5), default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    # News and offers by e-mail only after a separate opt-in (shop.privacy); withdrawn in one click.
+    marketing_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Set when the person deleted the account: personal fields are gone (shop.privacy.erasure).
+    erased_at: Mapped[dt.datetime | None]
     # What the session cookie and the remember-me cookie hold instead of the id (Flask-Login's
     # alternative id): replacing it ends every log-in of the account at its next request.
     session_token: Mapped[str] = mapped_column(

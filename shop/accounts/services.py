@@ -61,9 +61,19 @@ def create_user(
 
 
 def register_customer(
-    *, email: str, password: str, full_name: str, phone: str | None, preferred_language: str
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    phone: str | None,
+    preferred_language: str,
+    accepted_notice: bool = False,
+    marketing: bool = False,
 ) -> User:
-    """Open a customer account (the visitor then logs in on it)."""
+    """Open a customer account (the visitor then logs in on it), recording the privacy
+    notice's acceptance and, only if ticked, the separate marketing opt-in (shop.privacy)."""
+    from shop.privacy import consents
+
     try:
         user = create_user(
             email=email,
@@ -72,6 +82,10 @@ def register_customer(
             phone=phone,
             preferred_language=preferred_language,
         )
+        if accepted_notice:
+            consents.record_notice_consent(user=user, source="registration")
+        if marketing:
+            consents.opt_in_at_registration(user)
     except AccountError:
         db.session.rollback()
         raise

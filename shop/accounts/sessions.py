@@ -9,6 +9,8 @@ of this.
 - Log-in starts a new session. It keeps only what the visitor had here as a guest: the cart
   token (the lines join the account's cart at once) and the orders placed from this browser.
   Delivery details typed as a guest are dropped: the account's own details prefill checkout.
+- Every log-in is recorded in the account's history (shop.privacy.logins), which the person
+  can see and download.
 - Log-out empties the session and deletes the remember-me cookie.
 - A session or remember-me cookie holding a token that is no longer its account's (password
   changed or reset, "log out on all devices") or whose account was deactivated is ended at
@@ -49,6 +51,9 @@ def start(user: User, *, remember: bool = False) -> None:
     session.clear()
     session.update(carried)
     login_user(user, remember=remember)
+    from shop.privacy.logins import record_login
+
+    record_login(user, request.remote_addr, request.user_agent.string)
 
 
 def end() -> None:

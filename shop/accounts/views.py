@@ -99,6 +99,8 @@ def register():
                 full_name=form.full_name.data,
                 phone=normalize_mobile(form.phone.data) if form.phone.data else None,
                 preferred_language=current_language(),
+                accepted_notice=form.privacy_consent.data,
+                marketing=form.marketing.data,
             )
         except services.AccountError as error:
             attach_error(form, error)

@@ -16,6 +16,7 @@ from shop.forms_common import (
     required,
 )
 from shop.labels import PAYMENT_METHOD_LABELS
+from shop.privacy.forms import notice_consent_field
 
 
 class DeliveryForm(FlaskForm):
@@ -32,9 +33,13 @@ class DeliveryForm(FlaskForm):
     note = TextAreaField(_l("Note for the producers (optional)"), validators=[max_length(500)])
     payment_method = RadioField(_l("Payment"), validators=[required()], validate_choice=False)
     save_address = BooleanField(_l("Save this address for next time"))
+    # A guest accepts the privacy notice here (an account accepted it at registration).
+    privacy_consent = notice_consent_field()
 
-    def __init__(self, *args, methods=(), **kwargs):
+    def __init__(self, *args, methods=(), guest=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not guest:
+            del self.privacy_consent
         self.province_code.choices = [SelectChoice("", _l("— choose —"))] + [
             SelectChoice(code, name) for code, name in geo.provinces()
         ]

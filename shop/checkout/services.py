@@ -109,6 +109,7 @@ def place(
     *,
     revision: int | None = None,
     browser_key: str | None = None,
+    notice_accepted: bool = False,
 ) -> Placement:
     """Place the cart as an order and commit, or answer with the order it already became.
 
@@ -135,6 +136,10 @@ def place(
             user_id,
             browser_key,
         )
+        if notice_accepted:  # a guest's consent to the privacy notice, kept with the order
+            from shop.privacy.consents import record_notice_consent
+
+            record_notice_consent(order=order, source="guest_checkout")
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -56,7 +56,11 @@ def details():
     cart, quote = _cart_or_redirect()
     if cart is None:
         return _back_to_cart()
-    form = DeliveryForm(methods=services.available_methods(), data=_prefill())
+    form = DeliveryForm(
+        methods=services.available_methods(),
+        data=_prefill(),
+        guest=not current_user.is_authenticated,
+    )
     if form.validate_on_submit():
         try:
             _delivery(form.data).check()
@@ -82,6 +86,7 @@ def details():
                     "save_address",
                 )
             }
+            session[DETAILS_KEY]["privacy_consent"] = bool(form.data.get("privacy_consent"))
             return redirect(url_for(".review"))
     return render_template("checkout/details.html", form=form, cart=quote, addresses=_addresses())
 
@@ -202,6 +207,7 @@ def place():
             _user_id(),
             revision=revision,
             browser_key=_browser_key(),
+            notice_accepted=bool(data.get("privacy_consent")) and _user_id() is None,
         )
     except Refused as error:
         flash(str(error.message), "error")

@@ -54,6 +54,8 @@ class Order(db.Model):
     placed_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     paid_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
+    # Set when the buyer's personal details were erased (account deleted, or guest retention).
+    erased_at: Mapped[dt.datetime | None]
 
     sub_orders: Mapped[list[SubOrder]] = relationship(
         back_populates="order", order_by="SubOrder.id"

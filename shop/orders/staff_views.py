@@ -19,6 +19,7 @@ from shop.orders import refunds, staff_services
 from shop.orders.forms import ManualRefundForm
 from shop.orders.models import SubOrder
 from shop.orders.views import bp
+from shop.privacy.access import staff_viewed
 
 
 @bp.get("/staff/orders")
@@ -36,6 +37,7 @@ def staff_order(number: str):
     found = staff_services.order_by_number(number)
     if found is None:
         abort(404)
+    staff_viewed(current_user, found, "order")  # the page shows the buyer's name and address
     return render_template(
         "staff/order.html", order=found, payments=staff_services.payments_of(found)
     )

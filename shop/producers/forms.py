@@ -19,6 +19,7 @@ from shop.forms_common import (
     required,
 )
 from shop.labels import LEGAL_FORM_LABELS
+from shop.privacy.forms import notice_consent_field
 
 
 class ProducerSignupForm(FlaskForm):
@@ -43,6 +44,7 @@ class ProducerSignupForm(FlaskForm):
     street = StringField(_l("Street address"), validators=[required(), max_length(200)])
     phone = phone_field(optional=False)
     description = TextAreaField(_l("About your products (optional)"), validators=[max_length(2000)])
+    privacy_consent = notice_consent_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -92,6 +92,7 @@ def register_producer(
     description: str = "",
     preferred_language: str = "vi",
     slug: str | None = None,
+    accepted_notice: bool = False,
 ) -> Producer:
     """Create the owner's account and the producer profile together (one transaction).
 
@@ -119,6 +120,10 @@ def register_producer(
         phone=phone,
         preferred_language=preferred_language,
     )
+    if accepted_notice:  # the sign-up form's privacy-notice box (shop.privacy)
+        from shop.privacy.consents import record_notice_consent
+
+        record_notice_consent(user=user, source="registration")
     producer = Producer(
         owner=user,
         name=producer_name.strip(),

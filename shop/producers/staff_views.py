@@ -16,6 +16,7 @@ from shop.enums import ProducerStatus
 from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.labels import PRODUCER_STATUS_LABELS
+from shop.privacy.access import staff_viewed
 from shop.producers import services
 from shop.producers.forms import ProducerStatusForm
 from shop.producers.models import Producer
@@ -27,6 +28,8 @@ from shop.producers.views import bp
 def all_producers():
     """Every producer with its status, searchable by name or tax code."""
     q = request.args.get("q", "").strip()[:160]
+    staff = current_user._get_current_object()
+    staff_viewed(staff, staff, "producers")  # the owners' names and e-mails
     return render_template(
         "staff/producers.html",
         rows=services.find_producers(q),

@@ -46,6 +46,7 @@ def signup():
                 phone=normalize_mobile(form.phone.data),
                 description=form.description.data or "",
                 preferred_language=current_language(),
+                accepted_notice=form.privacy_consent.data,
             )
         except services.AccountError as error:
             db.session.rollback()

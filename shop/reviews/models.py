@@ -44,6 +44,10 @@ class Review(db.Model):
     @property
     def author_name(self) -> str:
         """The given name and the family initial ("Mai T."): enough to be real, not to track."""
+        if self.user.erased_at is not None:  # the account was deleted: the review stays, nameless
+            from flask_babel import gettext
+
+            return gettext("A former buyer")
         words = self.user.full_name.split()
         if len(words) < 2:
             return words[0] if words else ""

@@ -293,6 +293,8 @@ def fill_details(page: Page, province: int, ward: int, payment: str, **changes) 
     page.locator("#street").fill(who["street"])
     page.locator("#note").fill(who["note"])
     page.locator(f"input[name=payment_method][value={payment}]").check()
+    if page.locator("#privacy_consent").count():  # a guest accepts the privacy notice
+        page.locator("#privacy_consent").check()
 
 
 def place_form_fields(page: Page) -> dict[str, str]:

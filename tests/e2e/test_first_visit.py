@@ -93,6 +93,7 @@ def test_a_visitor_browses_switches_language_registers_logs_out_and_logs_in(
     page.locator("#phone").fill(PHONE)
     page.locator("#password").fill(PASSWORD)
     page.locator("#confirm").fill(PASSWORD + "-khac")
+    page.locator("#privacy_consent").check()
     submit(page)
     expect(page.locator(".field.has-error")).to_have_count(2)
     expect(page.locator("#email")).to_have_attribute("aria-invalid", "true")

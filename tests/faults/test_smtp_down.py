@@ -56,6 +56,7 @@ def buy_with_cash_on_delivery(client, product) -> str:
     )
     assert added.status_code == 302
     details = {
+        "privacy_consent": "y",
         "full_name": "Trần Thị Mai",
         "phone": "0987 654 321",
         "email": "mai@example.vn",

@@ -12,6 +12,7 @@ from shop.enums import Role
 from tests.factories import PASSWORD, make_user
 
 GOOD = {
+    "privacy_consent": "y",
     "full_name": "Nguyễn Thị Lan",
     "email": "Lan.Nguyen@Example.vn",
     "phone": "0912 345 678",

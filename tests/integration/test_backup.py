@@ -228,6 +228,7 @@ def buy_as(client, email: str, slug: str, variant_id: int):
     )
     assert added.status_code == 302
     details = {
+        "privacy_consent": "y",
         "full_name": "Trần Thị Mai",
         "phone": "0987 654 321",
         "email": email,

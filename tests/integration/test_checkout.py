@@ -29,6 +29,7 @@ def ward_of(province: int) -> int:
 
 
 DETAILS = {
+    "privacy_consent": "y",
     "full_name": "Trần Thị Mai",
     "phone": "0987 654 321",
     "email": "mai@example.vn",

@@ -21,6 +21,7 @@ def a_ward_of(province: int) -> int:
 
 def form(**change):
     data = {
+        "privacy_consent": "y",
         "full_name": "Y Moan Êban",
         "email": "htx@caphe.vn",
         "password": "ca-phe-robusta",
@@ -50,6 +51,15 @@ def test_a_cooperative_signs_up_and_lands_on_its_dashboard(db, client, submit):
     assert response.status_code == 302 and response.headers["Location"] == "/producer/"
     producer = db.session.scalar(sa.select(Producer))
     assert producer.owner.role == Role.PRODUCER
+    from shop.privacy.models import Consent
+
+    consent = db.session.scalar(sa.select(Consent))
+    assert (consent.user_id, consent.purpose, consent.notice_version, consent.source) == (
+        producer.owner_id,
+        "privacy_notice",
+        "2026-12-07",
+        "registration",
+    )
     assert producer.slug == "hop-tac-xa-ca-phe-ea-tu"
     assert producer.legal_form == LegalForm.COOPERATIVE
     assert producer.phone == "+84905111222"

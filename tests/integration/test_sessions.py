@@ -21,6 +21,7 @@ from tests.factories import PASSWORD, make_product, make_user
 
 DAK_LAK = 66
 MAI = {
+    "privacy_consent": "y",
     "full_name": "Trần Thị Mai",
     "phone": "0987 654 321",
     "email": "mai@example.vn",

@@ -47,6 +47,7 @@ UNAVAILABLE = "Card payment is unavailable right now"
 DAK_LAK = 66
 
 DETAILS = {
+    "privacy_consent": "y",
     "full_name": "Trần Thị Mai",
     "phone": "0987 654 321",
     "email": "mai@example.vn",

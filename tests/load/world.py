@@ -32,6 +32,7 @@ PRODUCTS = [  # (producer, product, price, scarce)
 ]
 SEARCHES = ["ca phe", "mật ong", "che shan tuyet", "nuoc mam", "gao st25", "hat dieu", "toi ly son"]
 DELIVERY = {
+    "privacy_consent": "y",
     "full_name": "Trần Thị Mai",
     "phone": "0987 654 321",
     "email": "mai@example.vn",

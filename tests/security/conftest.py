@@ -151,6 +151,18 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     db.session.add(cart)
     cart_line = CartLine(cart=cart, variant_id=tea.variants[0].id, quantity=1)
     db.session.add(cart_line)
+    from shop.checkout.models import Address
+    from shop.privacy.consents import unsubscribe_token
+
+    address = Address(
+        user_id=buyer.id,
+        full_name="Trần Thị Mai",
+        phone="+84987654321",
+        street="15 Lê Duẩn",
+        ward_code=delivered.ward_code,
+        province_code=delivered.province_code,
+    )
+    db.session.add(address)
     db.session.commit()
 
     return World(
@@ -175,6 +187,8 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "review_id": review.id,
             "cart_line_id": cart_line.id,
             "reset_token": make_reset_token(buyer),
+            "address_id": address.id,
+            "unsubscribe_token": unsubscribe_token(buyer),
         },
     )
 

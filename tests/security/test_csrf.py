@@ -28,6 +28,7 @@ ANONYMOUS = {
     "accounts.reset_request",
     "accounts.reset_password",
     "producers.signup",
+    "privacy.unsubscribe",  # the link in a marketing e-mail works without logging in
 }
 
 FORGED_MESSAGE = "Your form expired or was sent from another page."
@@ -64,6 +65,7 @@ PER_ENDPOINT = {
     ("reviews.post", "number"): "delivered_number",
     ("accounts.reset_password", "token"): "reset_token",
     ("certification.decide", "action"): "approve",
+    ("privacy.unsubscribe", "token"): "unsubscribe_token",
     ("revisions.decide", "action"): "approve",
     ("producers.change_status", "action"): "hide",
     ("producers.move_image", "direction"): "down",

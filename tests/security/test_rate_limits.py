@@ -194,6 +194,7 @@ def test_behind_a_proxy_each_visitor_is_counted_by_their_own_address(app, db, li
 
 
 REGISTRATION = {
+    "privacy_consent": "y",
     "full_name": "Nguyễn Thị Lan",
     "password": "tra-sen-tay-ho",
     "confirm": "tra-sen-tay-ho",

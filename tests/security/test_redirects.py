@@ -94,6 +94,7 @@ def test_hostile_targets_are_refused_everywhere(app, db, visitor, target):
             "email": f"tu{abs(hash(target))}@example.vn",
             "password": "mot-mat-khau-dai",
             "confirm": "mot-mat-khau-dai",
+            "privacy_consent": "y",
             "csrf_token": token_of(newcomer, "/register"),
         },
     )
@@ -144,6 +145,7 @@ def test_a_local_path_is_still_followed_everywhere(app, db, visitor):
             "email": "tu@example.vn",
             "password": "mot-mat-khau-dai",
             "confirm": "mot-mat-khau-dai",
+            "privacy_consent": "y",
             "csrf_token": token_of(newcomer, "/register"),
         },
     )

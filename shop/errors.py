@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -31,6 +31,17 @@ class Refused(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+def attach_error(form, error: Refused) -> None:
+    """The one way a view shows a refusal: on the form field it names (the form is shown
+    again), or else as a flashed message above the page. Pass `form=None` when there is no
+    form on the page."""
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), "error")
 
 
 def _messages() -> dict[int, tuple[str, str]]:

@@ -24,6 +24,7 @@ from shop.accounts.forms import (
     ResetRequestForm,
 )
 from shop.accounts.models import normalize_email
+from shop.errors import Refused, attach_error
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
@@ -41,15 +42,6 @@ def _email_and_address_key() -> str:
 
 def _limit(name: str):
     return lambda: current_app.config[name]
-
-
-def attach_error(form, error: services.AccountError) -> None:
-    """Show a service's refusal on the matching field, or as a message above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
 
 
 def _login_throttled(limit: RequestLimit):
@@ -108,7 +100,7 @@ def register():
                 phone=normalize_mobile(form.phone.data) if form.phone.data else None,
                 preferred_language=current_language(),
             )
-        except services.AccountError as error:
+        except Refused as error:
             attach_error(form, error)
         else:
             sessions.start(user)
@@ -134,7 +126,7 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
-        except services.AccountError as error:
+        except Refused as error:
             attach_error(form, error)
         else:
             sessions.renew(user)
@@ -183,7 +175,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
-        except services.AccountError as error:
+        except Refused as error:
             if error.field is None:  # the link was used meanwhile
                 flash(str(error.message), "error")
                 return redirect(url_for("accounts.reset_request"))

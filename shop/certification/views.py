@@ -25,6 +25,7 @@ from shop.certification.forms import ISSUING_LEVEL_SHORT, CertificateForm, Verif
 from shop.certification.models import Certificate
 from shop.certification.scans import page_file, scans_root
 from shop.enums import CertificateStatus, IssuingLevel
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.producers.views import producer_required
 
@@ -58,14 +59,6 @@ def _submission(form: CertificateForm) -> services.Submission:
     )
 
 
-def _attach(form, error: services.CertificateError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
-
-
 @bp.get("/producer/products/<int:product_id>/certificates")
 @producer_required
 def product_certificates(product_id: int):
@@ -90,11 +83,9 @@ def submit(product_id: int):
     if form.validate_on_submit():
         try:
             services.submit(current_user.producer, product, _submission(form), _scan_bytes(form))
-        except services.CertificateError as error:
-            db.session.rollback()
-            _attach(form, error)
+        except Refused as error:
+            attach_error(form, error)
         else:
-            db.session.commit()
             flash(
                 _("Certificate sent. Staff will compare it with the scan and let you know."),
                 "success",
@@ -119,11 +110,9 @@ def edit(certificate_id: int):
     if form.validate_on_submit():
         try:
             services.resubmit(certificate, _submission(form), _scan_bytes(form) or None)
-        except services.CertificateError as error:
-            db.session.rollback()
-            _attach(form, error)
+        except Refused as error:
+            attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("Certificate sent again for review."), "success")
             return redirect(url_for(".product_certificates", product_id=certificate.product_id))
     return render_template(

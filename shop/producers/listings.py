@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from shop.accounts.views import attach_error
+from shop.errors import attach_error
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.revisions import Outcome

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from shop import geo
 from shop.accounts import sessions
-from shop.accounts.views import attach_error
+from shop.errors import attach_error
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.certification.services import STATUS_LABELS, expiry_warnings

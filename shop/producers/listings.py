@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from shop.errors import attach_error
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, Variant
 from shop.catalog.revisions import Outcome
@@ -22,7 +21,7 @@ from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.checkout import holds
 from shop.enums import RevisionStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.producers import listing_services as services
 from shop.producers.listing_forms import (

@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 
 from shop import geo
 from shop.accounts import sessions
-from shop.errors import attach_error
 from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.certification.services import STATUS_LABELS, expiry_warnings
 from shop.enums import LegalForm
+from shop.errors import attach_error
 from shop.extensions import db, limiter
 from shop.i18n import current_language
 from shop.phones import normalize_mobile

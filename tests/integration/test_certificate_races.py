@@ -127,4 +127,3 @@ def test_two_simultaneous_rejections_make_one_decision_one_audit_entry_and_one_m
     assert certificate.review_reason == "Bản quét không khớp."
     assert _audit(db) == ["certificate.rejected"]
     assert len(_mail_to(db, pending["owner"])) == 1
-

@@ -26,6 +26,7 @@ from shop.cart import services as carts
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
 from shop.checkout import holds
+from shop.checkout.models import Address
 from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
 from shop.errors import Refused
@@ -111,6 +112,7 @@ def place(
     *,
     revision: int | None = None,
     browser_key: str | None = None,
+    save_address: bool = False,
 ) -> Placement:
     """Place the cart as an order and commit, or answer with the order it already became.
 
@@ -119,7 +121,8 @@ def place(
     revision = :reviewed` — so two tabs or devices placing one reviewed cart cannot both go
     on: the one whose claim changes nothing is answered with the order of the other (same
     form key or same checkout key), or, if the cart changed meanwhile, refused (CartChanged).
-    Nothing is ordered, reserved or charged twice.
+    Nothing is ordered, reserved or charged twice. With `save_address`, a signed-in buyer's
+    delivery address joins their address book in the same transaction (once).
     """
     revision = cart.revision if revision is None else revision
     existing = find_placed(idempotency_key, cart, revision)
@@ -137,6 +140,8 @@ def place(
             user_id,
             browser_key,
         )
+        if save_address and user_id is not None:
+            _save_address(user_id, delivery)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -160,6 +165,28 @@ def place_order(
 ) -> Order:
     """place() for callers that only need the order (the same key returns the same order)."""
     return place(cart, delivery, method, idempotency_key, expected_total, user_id).order
+
+
+def _save_address(user_id: int, delivery: Delivery) -> None:
+    """Add the delivery address to the buyer's address book, unless it is there already."""
+    known = db.session.scalar(
+        sa.select(Address.id).where(
+            Address.user_id == user_id,
+            Address.street == delivery.street,
+            Address.ward_code == delivery.ward_code,
+        )
+    )
+    if known is None:
+        db.session.add(
+            Address(
+                user_id=user_id,
+                full_name=delivery.full_name,
+                phone=delivery.phone,
+                street=delivery.street,
+                ward_code=delivery.ward_code,
+                province_code=delivery.province_code,
+            )
+        )
 
 
 def _claim(cart: Cart, revision: int) -> None:

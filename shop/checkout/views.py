@@ -202,13 +202,14 @@ def place():
             _user_id(),
             revision=revision,
             browser_key=_browser_key(),
+            save_address=bool(data.get("save_address")),
         )
     except Refused as error:
         flash(str(error.message), "error")
         return redirect(_after_refusal(error))
     if not placement.created:
         return _already_placed(placement.order, cart, revision)
-    _remember(placement.order, data)
+    _remember(placement.order)
     instructions.start_payment(placement.order)
     return redirect(url_for(".order", number=placement.order.number))
 
@@ -262,26 +263,10 @@ def details_key(data: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _remember(order: Order, data: dict) -> None:
+def _remember(order: Order) -> None:
+    """This browser follows the order it placed; the reviewed details are used up."""
     _follow_in_this_browser(order)
     session.pop(DETAILS_KEY, None)
-    if data.get("save_address") and current_user.is_authenticated:
-        delivery = _delivery(data)
-        known = any(
-            a.street == delivery.street and a.ward_code == delivery.ward_code for a in _addresses()
-        )
-        if not known:
-            db.session.add(
-                Address(
-                    user_id=current_user.id,
-                    full_name=delivery.full_name,
-                    phone=delivery.phone,
-                    street=delivery.street,
-                    ward_code=delivery.ward_code,
-                    province_code=delivery.province_code,
-                )
-            )
-            db.session.commit()
 
 
 def may_see(order: Order) -> bool:

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from shop.cart import services as carts
 from shop.checkout.forms import PAYMENT_LABELS
 from shop.checkout.views import MY_ORDERS_KEY
 from shop.enums import OrderStatus
@@ -116,9 +115,7 @@ def _flash_refund(refund_status: str | None, amount: int) -> None:
 def reorder(number: str):
     """Put the order's items back in the cart, skipping what can no longer be bought."""
     order = _buyers_order(number)
-    cart = carts.current_cart(create=True)
-    result = buyer_services.reorder(order, cart)
-    db.session.commit()
+    result = buyer_services.reorder(order)
     if result.added:
         flash(
             ngettext(

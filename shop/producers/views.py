@@ -14,8 +14,8 @@ from shop.catalog.services import unlisted_reason
 from shop.catalog.views import UNLISTED_REASONS
 from shop.certification.services import STATUS_LABELS, expiry_warnings
 from shop.enums import LegalForm
-from shop.errors import attach_error
-from shop.extensions import db, limiter
+from shop.errors import Refused, attach_error
+from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
 from shop.producers import services
@@ -61,11 +61,9 @@ def signup():
                 description=form.description.data or "",
                 preferred_language=current_language(),
             )
-        except services.AccountError as error:
-            db.session.rollback()
+        except Refused as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             sessions.start(producer.owner)
             flash(
                 _("Your producer account is ready. Add a product and submit its OCOP certificate."),

@@ -25,7 +25,7 @@ from shop.catalog import revisions
 from shop.catalog.models import Product
 from shop.certification import rules
 from shop.certification.models import Certificate, CertificateReminder
-from shop.certification.scans import MAX_PAGES, ScanRejected, store_scan
+from shop.certification.scans import store_scan
 from shop.conditional import change
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.errors import Refused
@@ -40,20 +40,6 @@ from shop.urls import external_url
 EXPIRY_WARNING_DAYS = 60
 REMINDER_DAYS = (60, 30, 7)
 STAFF_EXPIRING_DAYS = 30
-
-SCAN_MESSAGES = {
-    "empty": _l("Attach the scan of the certificate."),
-    "too_large": _l("The scan may be at most 10 MB."),
-    "format": _l("The scan must be a JPEG, PNG or PDF file."),
-    "broken": _l("This PDF file is damaged. Please scan the certificate again."),
-    "active_pdf": _l("This PDF contains scripts or attachments. Please send a plain scan."),
-    "encrypted": _l("This PDF is protected by a password. Please send it without protection."),
-    "too_many_pages": _l("A certificate scan may have at most %(n)s pages.", n=MAX_PAGES),
-    "too_complex": _l(
-        "This PDF is too complex to check. Please send a plain scan or a photo of the certificate."
-    ),
-    "too_many_pixels": _l("This image is too large in pixels. Please scan at a lower resolution."),
-}
 
 
 # The old name of a refused certificate action, still caught by shop/staff/views.py until the
@@ -106,10 +92,7 @@ def _check_submission(submission: Submission, exclude_id: int | None = None) -> 
 
 
 def _store(scan: bytes) -> tuple[str, str]:
-    try:
-        stored = store_scan(scan)
-    except ScanRejected as rejected:
-        raise Refused(SCAN_MESSAGES[rejected.code], field="scan") from None
+    stored = store_scan(scan)  # or ScanRejected, a refusal of the scan field
     return stored.path, stored.content_type
 
 

@@ -38,16 +38,8 @@ from shop.transaction import on_commit
 from shop.urls import external_url
 
 
-class CheckoutError(Refused):
-    """A refused checkout; `message` is for the buyer, `field` marks the input if any."""
-
-
-class CartChanged(CheckoutError):
-    """The cart is not the one this form reviewed any more (changed in another tab)."""
-
-
-class OutOfStock(CheckoutError):
-    """Someone else bought the last ones first."""
+class OutOfStock(Refused):
+    """Someone else bought the last ones first (the page sends the buyer back to the cart)."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +55,11 @@ class Delivery:
     note: str = ""
 
     def check(self) -> None:
-        """Raise CheckoutError unless the ward belongs to one of the 34 provinces."""
+        """Raise Refused unless the ward belongs to one of the 34 provinces."""
         if not geo.is_valid_province(self.province_code):
-            raise CheckoutError(_l("Choose a province from the list."), "province_code")
+            raise Refused(_l("Choose a province from the list."), "province_code")
         if not geo.ward_in_province(self.ward_code, self.province_code):
-            raise CheckoutError(
-                _l("Choose a ward or commune of the selected province."), "ward_code"
-            )
+            raise Refused(_l("Choose a ward or commune of the selected province."), "ward_code")
 
 
 def available_methods() -> list[PaymentMethod]:
@@ -120,7 +110,7 @@ def place(
     placement first claims it — `UPDATE carts SET revision = revision + 1 WHERE id = :id AND
     revision = :reviewed` — so two tabs or devices placing one reviewed cart cannot both go
     on: the one whose claim changes nothing is answered with the order of the other (same
-    form key or same checkout key), or, if the cart changed meanwhile, refused (CartChanged).
+    form key or same checkout key), or, if the cart changed meanwhile, refused.
     Nothing is ordered, reserved or charged twice. With `save_address`, a signed-in buyer's
     delivery address joins their address book in the same transaction (once).
     """
@@ -190,9 +180,9 @@ def _save_address(user_id: int, delivery: Delivery) -> None:
 
 
 def _claim(cart: Cart, revision: int) -> None:
-    """Take the reviewed revision of the cart for this placement, or raise CartChanged."""
+    """Take the reviewed revision of the cart for this placement, or refuse."""
     if not change(cart, Cart.revision == revision, revision=revision + 1):
-        raise CartChanged(
+        raise Refused(
             _l(
                 "Your cart changed since you reviewed the order (in another tab or window?). "
                 "Please check it again."
@@ -203,17 +193,17 @@ def _claim(cart: Cart, revision: int) -> None:
 def _place(cart, revision, delivery, method, expected_total, keys, user_id, browser_key) -> Order:
     _claim(cart, revision)  # the first write: from here on, this placement is the only one
     if method not in available_methods():
-        raise CheckoutError(_l("Choose a payment method from the list."), "payment_method")
+        raise Refused(_l("Choose a payment method from the list."), "payment_method")
     delivery.check()
     holds.lock_holders(user_id, browser_key)
     holds.check_room(method, user_id, browser_key)
     quote = carts.view(cart)
     if quote.is_empty:
-        raise CheckoutError(_l("Your cart is empty."))
+        raise Refused(_l("Your cart is empty."))
     if quote.has_problems:
-        raise CheckoutError(_l("Some items in your cart can no longer be bought. Check your cart."))
+        raise Refused(_l("Some items in your cart can no longer be bought. Check your cart."))
     if quote.total != expected_total:
-        raise CheckoutError(
+        raise Refused(
             _l("Prices or your cart changed since you reviewed the order. Please check it again.")
         )
     _take_stock([lv.line for group in quote.groups for lv in group.lines])

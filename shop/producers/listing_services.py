@@ -25,11 +25,13 @@ from shop.accounts.models import User
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
 from shop.catalog.revisions import CertifiedFacts
+from shop.conditional import change
 from shop.enums import ProductStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.producers.models import Producer
+from shop.search.hooks import mark_products
 from shop.slugs import unique_slug
 from shop.transaction import use_case
 
@@ -292,7 +294,9 @@ def change_status(product: Product, move: str, actor: User) -> None:
         raise Refused(wrong_state)
     if target == ProductStatus.ACTIVE:
         _require_variants(product)
-    product.status = target
+    if not change(product, Product.status == source, status=target):
+        raise Refused(wrong_state)  # another tab or device moved it first
+    mark_products(product.id)  # the UPDATE bypassed the session's change tracking
     _record(f"product.{move}", product, actor, {"status": source.value}, {"status": target.value})
 
 

@@ -1,8 +1,8 @@
-"""Two staff members deciding one certificate at the same moment make one decision.
+"""Two people deciding one thing at the same moment make one decision: a certificate's
+review, a product's publication or hiding.
 
 Each decision is one conditional UPDATE from the status it expects (shop.conditional.change);
-only the call whose UPDATE changed the row writes the audit entry and queues the producer's
-e-mail. Real threads, each with its own app context and database session, let go together
+only the call whose UPDATE changed the row writes the audit entry and queues the e-mail. Real threads, each with its own app context and database session, let go together
 (tests/concurrency.py), on SQLite and on PostgreSQL.
 """
 
@@ -16,9 +16,10 @@ from shop.audit import AuditEntry
 from shop.catalog.models import Product
 from shop.certification import services as certification
 from shop.certification.models import Certificate
-from shop.enums import CertificateStatus, Role
+from shop.enums import CertificateStatus, ProductStatus, Role
 from shop.errors import Refused
 from shop.mail import OutboxMessage
+from shop.producers import listing_services
 from tests.concurrency import Race
 from tests.factories import make_product, make_user
 
@@ -127,3 +128,39 @@ def test_two_simultaneous_rejections_make_one_decision_one_audit_entry_and_one_m
     assert certificate.review_reason == "Bản quét không khớp."
     assert _audit(db) == ["certificate.rejected"]
     assert len(_mail_to(db, pending["owner"])) == 1
+
+
+def test_two_tabs_hiding_one_product_at_once_hide_it_once_with_one_audit_entry(app, db, pending):
+    product = db.session.get(Product, pending["product"])
+    product.status = ProductStatus.ACTIVE
+    owner_id = product.producer.owner_id
+    db.session.commit()
+    outcomes: list[str] = []
+
+    def hide():
+        with app.app_context():
+            from shop.extensions import db as scoped
+
+            try:
+                listing_services.change_status(
+                    scoped.session.get(Product, pending["product"]),
+                    "hide",
+                    scoped.session.get(User, owner_id),
+                )
+                outcomes.append("hidden")
+            except Refused as refused:
+                outcomes.append(str(refused.message))
+            finally:
+                scoped.session.remove()
+
+    with Race(db, rows=[(Product, pending["product"])]) as race:
+        race.start(hide)
+        race.start(hide)
+
+    db.session.expire_all()
+    assert sorted(outcomes) == ["Chỉ có thể ẩn sản phẩm đã đăng bán.", "hidden"]
+    assert db.session.get(Product, pending["product"]).status == ProductStatus.HIDDEN
+    hidden = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.action == "product.hide")
+    ).all()
+    assert hidden == ["product.hide"]

@@ -23,9 +23,13 @@ class Refused(Exception):
     """A use case that cannot be done: `message` is for the person (already translated, or
     lazily), `field` names the form field it belongs to, if any.
 
-    Services raise it (or a subclass naming the case) instead of returning error codes;
-    views show it on the field or above the form, and nothing has been written.
+    Services raise it (or a subclass, only where a caller must tell the case apart) instead
+    of returning error codes; views show it with `attach_error`, and nothing has been written.
+    `category` is the flashed message's kind ("info" for a refusal that is no bad news: the
+    thing is already done).
     """
+
+    category = "error"
 
     def __init__(self, message, field: str | None = None):
         super().__init__(str(message))
@@ -41,7 +45,7 @@ def attach_error(form, error: Refused) -> None:
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
-        flash(str(error.message), "error")
+        flash(str(error.message), error.category)
 
 
 def _messages() -> dict[int, tuple[str, str]]:

@@ -21,7 +21,7 @@ from shop.certification.forms import ISSUING_LEVEL_SHORT
 from shop.certification.models import Certificate
 from shop.certification.services import STATUS_LABELS as CERTIFICATE_LABELS
 from shop.enums import CertificateStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.forms_common import max_length
 from shop.staff.views import staff_required
@@ -125,7 +125,7 @@ def decide(revision_id: int, action: str):
         else:
             revisions.refuse(revision, staff, form.version.data, form.reason.data or "")
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(back)
     flash(str(DONE[action]), "success")
     return redirect(url_for(".queue"))

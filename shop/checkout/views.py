@@ -18,7 +18,7 @@ from shop.checkout import holds, services
 from shop.checkout.forms import PAYMENT_LABELS, DeliveryForm, PlaceOrderForm
 from shop.checkout.models import Address
 from shop.enums import PaymentMethod
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments import instructions
@@ -66,7 +66,7 @@ def details():
         except holds.TooManyUnpaid as error:  # about the buyer, not a field: said at the top
             flash(str(error.message), "error")
         except Refused as error:
-            getattr(form, error.field).errors.append(error.message)
+            attach_error(form, error)
         else:
             session[DETAILS_KEY] = {
                 key: form.data[key]
@@ -205,7 +205,7 @@ def place():
             save_address=bool(data.get("save_address")),
         )
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(_after_refusal(error))
     if not placement.created:
         return _already_placed(placement.order, cart, revision)

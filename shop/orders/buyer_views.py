@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from shop.checkout.forms import PAYMENT_LABELS
 from shop.checkout.views import MY_ORDERS_KEY
 from shop.enums import OrderStatus
+from shop.errors import attach_error
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.orders import buyer_services, refunds, states
@@ -88,7 +89,7 @@ def cancel_shipment(number: str, sub_order_id: int):
     try:
         cancelled = buyer_services.cancel_shipment(sub, buyer)
     except states.TransitionRefused as refused:
-        flash(str(refused.message), refused.category)
+        attach_error(None, refused)
         return redirect(url_for("checkout.order", number=number))
     flash(
         _("The shipment from %(producer)s is cancelled.", producer=cancelled.producer_name),

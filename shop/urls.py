@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
-from werkzeug.routing import IntegerConverter, Map, ValidationError
+from werkzeug.routing import IntegerConverter, Map, PathConverter, ValidationError
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -47,6 +47,14 @@ def db_int(raw: object) -> int | None:
         return None
     value = int(text)
     return value if value <= DB_INT_MAX else None
+
+
+class AnyTextConverter(PathConverter):
+    """`<anytext:…>`: the rest of the path, whatever characters it holds. The `path`
+    converter's `.` stops at a line break, so `/verify/A%0AB` would match no rule and get the
+    generic 404 instead of the route's own answer (for the API: its documented body)."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 class DatabaseIntConverter(IntegerConverter):

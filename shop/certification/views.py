@@ -181,7 +181,7 @@ def verify_search():
     )
 
 
-@bp.get("/verify/<path:number>")
+@bp.get("/verify/<anytext:number>")
 def verify(number: str):
     """The public verification page for one certificate number."""
     if len(number) > 80:
@@ -197,7 +197,7 @@ def verify(number: str):
     )
 
 
-@bp.get("/api/v1/certificates/<path:number>")
+@bp.get("/api/v1/certificates/<anytext:number>")
 def verify_json(number: str):
     """The verification answer as JSON; 404 with status "unknown" for an unknown number."""
     results = services.verify(number) if len(number) <= 80 else []

@@ -124,12 +124,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_converters(app: Flask) -> None:
-    """`<int:…>` in every route answers 404 beyond what an id column holds; `<path:…>` takes
-    any text, line breaks included (before any rule)."""
-    from shop.urls import AnyTextPathConverter, DatabaseIntConverter
+    """`<int:…>` in every route answers 404 beyond what an id column holds (before any rule);
+    `<anytext:…>` takes any text, a line break included."""
+    from shop.urls import AnyTextConverter, DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter
-    app.url_map.converters["path"] = AnyTextPathConverter
+    app.url_map.converters["anytext"] = AnyTextConverter
 
 
 def register_blueprints(app: Flask) -> None:

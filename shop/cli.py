@@ -63,7 +63,8 @@ def _print_accounts(accounts) -> None:
 )
 def users_create(email: str, role: str, full_name: str | None, password: str | None) -> None:
     """Create an account, for example `flask users create --role staff an@cho-ocop.vn`."""
-    from shop.accounts.services import AccountError, create_user
+    from shop.accounts.services import create_user
+    from shop.errors import Refused
 
     generated = password is None
     password = password or secrets.token_urlsafe(12)
@@ -74,7 +75,7 @@ def users_create(email: str, role: str, full_name: str | None, password: str | N
             full_name=full_name or email.split("@")[0],
             role=Role(role),
         )
-    except AccountError as error:
+    except Refused as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}")

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, send_from_directory
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
+
+from shop.errors import Refused
 
 WIDTHS = (320, 800, 1600)
 MAX_PIXELS = 40_000_000  # about 7,300 × 5,500: more than any phone photo
@@ -30,11 +33,24 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 WEBP_MAX_SIDE = 16383  # the longest side WebP can encode
 
 
-class ImageRejected(ValueError):
-    """The upload is not an image the shop accepts; the message says why."""
+IMAGE_MESSAGES = {
+    "too_large": _l("The photo may be at most 10 MB."),
+    "format": _l("The photo must be a JPEG, PNG or WebP image."),
+    "not_an_image": _l(
+        "This file is not an image we can read, or it is damaged. Send a JPEG, PNG or WebP photo."
+    ),
+    "too_many_pixels": _l(
+        "This photo has too many pixels (at most 40 megapixels). Send a smaller one."
+    ),
+}
 
-    def __init__(self, code: str):
-        super().__init__(code)
+
+class ImageRejected(Refused):
+    """The upload is not an image the shop accepts: a refusal of the photo field, whose
+    `code` (a key of IMAGE_MESSAGES) tells callers and tests the reason."""
+
+    def __init__(self, code: str, field: str = "photo"):
+        super().__init__(IMAGE_MESSAGES[code], field)
         self.code = code
 
 

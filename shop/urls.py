@@ -49,6 +49,14 @@ def db_int(raw: object) -> int | None:
     return value if value <= DB_INT_MAX else None
 
 
+class AnyTextConverter(PathConverter):
+    """`<anytext:…>`: the rest of the path, whatever characters it holds. The `path`
+    converter's `.` stops at a line break, so `/verify/A%0AB` would match no rule and get the
+    generic 404 instead of the route's own answer (for the API: its documented body)."""
+
+    regex = r"[^/][\s\S]*?"
+
+
 class DatabaseIntConverter(IntegerConverter):
     """`<int:…>` in every route: ASCII digits within DB_INT_MAX, else the rule does not match
     (404) — never a query the database refuses (a 500) or an int() of 5,000 digits."""
@@ -63,10 +71,3 @@ class DatabaseIntConverter(IntegerConverter):
         if len(value) > len(str(self.max)):
             raise ValidationError()
         return super().to_python(value)
-
-
-class AnyTextPathConverter(PathConverter):
-    """`<path:…>` in every route, matching a line break too: werkzeug's own stops at one, so
-    /api/v1/certificates/a%0Ab fell through to the generic 404 instead of the route's answer."""
-
-    regex = "[^/](?s:.)*?"

@@ -25,10 +25,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 
-class AccountError(Refused):
-    """A refused account action; `message` is shown to the person, `field` marks the input."""
-
-
 def find_by_email(email: str) -> User | None:
     """The account with this e-mail, whatever its case."""
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
@@ -43,9 +39,9 @@ def create_user(
     phone: str | None = None,
     preferred_language: str = "vi",
 ) -> User:
-    """Add a new account; raises AccountError if the e-mail is taken or the password too short."""
+    """Add a new account; raises Refused if the e-mail is taken or the password too short."""
     if find_by_email(email) is not None:
-        raise AccountError(_l("An account with this e-mail already exists."), field="email")
+        raise Refused(_l("An account with this e-mail already exists."), field="email")
     check_password_rules(password)
     user = User(
         email=email,
@@ -86,7 +82,7 @@ def register_customer(
             consents.record_notice_consent(user=user, source="registration")
         if marketing:
             consents.opt_in_at_registration(user)
-    except AccountError:
+    except Refused:
         db.session.rollback()
         raise
     db.session.commit()
@@ -94,9 +90,9 @@ def register_customer(
 
 
 def check_password_rules(password: str) -> None:
-    """Raise AccountError unless the password has 8 to 128 characters."""
+    """Raise Refused unless the password has 8 to 128 characters."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise AccountError(_l("The password must have 8 to 128 characters."), field="password")
+        raise Refused(_l("The password must have 8 to 128 characters."), field="password")
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -111,7 +107,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one; every log-in of the account ends
     (the caller keeps its own browser logged in with `sessions.renew`)."""
     if not user.check_password(current):
-        raise AccountError(_l("The current password is not correct."), field="current_password")
+        raise Refused(_l("The current password is not correct."), field="current_password")
     _replace_password(user, new, _l("Your password was changed a moment ago. Please log in again."))
 
 
@@ -138,7 +134,7 @@ def _replace_password(user: User, new_password: str, lost_race_message) -> None:
     ).rowcount
     if replaced != 1:
         db.session.rollback()
-        raise AccountError(lost_race_message)
+        raise Refused(lost_race_message)
     db.session.commit()
 
 
@@ -177,10 +173,10 @@ def request_password_reset(email: str) -> None:
 
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password through a reset token (once); every log-in of the account ends.
-    Raises AccountError if the token is bad, expired or already used."""
+    Raises Refused if the token is bad, expired or already used."""
     used = _l("This reset link is invalid or has expired. Please ask for a new one.")
     user = user_for_reset_token(token)
     if user is None:
-        raise AccountError(used)
+        raise Refused(used)
     _replace_password(user, new_password, used)
     return user

@@ -24,7 +24,7 @@ from shop.accounts.forms import (
     ResetRequestForm,
 )
 from shop.accounts.models import normalize_email
-from shop.errors import attach_error
+from shop.errors import Refused, attach_error
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.phones import normalize_mobile
@@ -102,7 +102,7 @@ def register():
                 accepted_notice=form.privacy_consent.data,
                 marketing=form.marketing.data,
             )
-        except services.AccountError as error:
+        except Refused as error:
             attach_error(form, error)
         else:
             sessions.start(user)
@@ -128,7 +128,7 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
-        except services.AccountError as error:
+        except Refused as error:
             attach_error(form, error)
         else:
             sessions.renew(user)
@@ -177,7 +177,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
-        except services.AccountError as error:
+        except Refused as error:
             if error.field is None:  # the link was used meanwhile
                 flash(str(error.message), "error")
                 return redirect(url_for("accounts.reset_request"))

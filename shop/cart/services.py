@@ -2,6 +2,10 @@
 
 A guest's cart lives in the database; the browser holds only its random token, inside
 Flask's signed session cookie. At log-in the guest cart is merged into the user's.
+
+What a page does to the visitor's cart is one use case, committed (`add_to_cart`,
+`change_quantity`, `remove_line`, `merge_guest_cart`); `add` and `set_quantity` are its
+steps, also used by "order again". A refusal is `shop.errors.Refused`.
 """
 
 from __future__ import annotations
@@ -21,19 +25,13 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, Variant
 from shop.catalog.rules import listable_products, unlisted_reasons
 from shop.certification.models import Certificate
+from shop.errors import Refused
 from shop.extensions import db
 from shop.producers.models import Producer
+from shop.transaction import use_case
 
 SESSION_KEY = sessions.GUEST_CART_KEY
 MAX_QUANTITY = 99
-
-
-class CartError(Exception):
-    """A refused cart change; the message is for the buyer."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # --- finding the cart -------------------------------------------------------------------------
@@ -89,7 +87,7 @@ def _changed(cart: Cart) -> None:
 
 def _check_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise CartError(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
+        raise Refused(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
 
 
 def _listable_variant(variant_id: int) -> Variant:
@@ -99,7 +97,7 @@ def _listable_variant(variant_id: int) -> Variant:
         and db.session.execute(listable_products().where(Product.id == variant.product_id)).first()
     )
     if not listed:
-        raise CartError(_l("This product is not on sale any more."))
+        raise Refused(_l("This product is not on sale any more."))
     return variant
 
 
@@ -110,11 +108,11 @@ def add(cart: Cart, variant_id: int, quantity: int) -> CartLine:
     line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
     wanted = quantity + (line.quantity if line else 0)
     if variant.stock <= 0:
-        raise CartError(_l("Sorry, this item is sold out."))
+        raise Refused(_l("Sorry, this item is sold out."))
     if wanted > variant.stock:
-        raise CartError(_l("Only %(n)s left in stock: you cannot add more.", n=variant.stock))
+        raise Refused(_l("Only %(n)s left in stock: you cannot add more.", n=variant.stock))
     if wanted > MAX_QUANTITY:
-        raise CartError(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
+        raise Refused(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
     if line is None:
         line = CartLine(cart=cart, variant=variant, quantity=quantity)
         db.session.add(line)
@@ -128,14 +126,14 @@ def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
     """Change a line's quantity (0 removes it); capped by the stock with a message."""
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
     if line is None:
-        raise CartError(_l("This line is no longer in your cart."))
+        raise Refused(_l("This line is no longer in your cart."))
     if quantity == 0:
         db.session.delete(line)
         _changed(cart)
         return
     _check_quantity(quantity)
     if quantity > line.variant.stock:
-        raise CartError(_l("Only %(n)s left in stock.", n=line.variant.stock))
+        raise Refused(_l("Only %(n)s left in stock.", n=line.variant.stock))
     line.quantity = quantity
     _changed(cart)
 
@@ -148,6 +146,36 @@ def remove(cart: Cart, line_id: int) -> None:
             _changed(cart)
 
 
+@use_case
+def add_to_cart(variant_id: int | None, quantity: int | None) -> CartLine:
+    """The visitor adds `quantity` of a variant to their cart (made on first use).
+
+    `None` is what the page sent when it was not a number: refused with the same message."""
+    if variant_id is None:
+        raise Refused(_l("This product is not on sale any more."))
+    if quantity is None:
+        raise Refused(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
+    return add(current_cart(create=True), variant_id, quantity)
+
+
+@use_case
+def change_quantity(line_id: int, quantity: int | None) -> None:
+    """The visitor changes a line of their cart (0 removes it)."""
+    cart = current_cart()
+    if cart is None or quantity is None or quantity < 0:
+        raise Refused(_l("Choose a quantity from 1 to %(n)s.", n=MAX_QUANTITY))
+    set_quantity(cart, line_id, quantity)
+
+
+@use_case
+def remove_line(line_id: int) -> None:
+    """The visitor takes a line out of their cart (nothing happens if it is not theirs)."""
+    cart = current_cart()
+    if cart is not None:
+        remove(cart, line_id)
+
+
+@use_case
 def merge_guest_cart(token: str | None, user_id: int) -> None:
     """At log-in: add the guest cart's quantities to the user's, capped at stock."""
     guest = db.session.scalar(sa.select(Cart).where(Cart.token == token)) if token else None

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import user_logged_in
 
 from shop.cart import services
-from shop.extensions import db
+from shop.errors import Refused, attach_error
 from shop.labels import STOCK_REASONS, UNLISTED_REASONS
 from shop.urls import db_int, is_safe_next
 
@@ -38,22 +38,13 @@ def show():
 @bp.post("/cart/add")
 def add():
     """Add a variant; answers JSON to the page script, or redirects back without it."""
-    variant_id, quantity = _int("variant_id"), _int("quantity", 1)
     try:
-        if variant_id is None:
-            raise services.CartError(_("This product is not on sale any more."))
-        if quantity is None:
-            raise services.CartError(
-                _("Choose a quantity from 1 to %(n)s.", n=services.MAX_QUANTITY)
-            )
-        services.add(services.current_cart(create=True), variant_id, quantity)
-    except services.CartError as error:
-        db.session.rollback()
+        services.add_to_cart(_int("variant_id"), _int("quantity", 1))
+    except Refused as error:
         if _wants_json():
             return jsonify(ok=False, message=str(error.message)), 400
-        flash(str(error.message), "error")
+        attach_error(None, error)
     else:
-        db.session.commit()
         message = _("Added to your cart.")
         if _wants_json():
             return jsonify(ok=True, message=message, count=services.cart_count())
@@ -65,29 +56,17 @@ def add():
 @bp.post("/cart/lines/<int:line_id>")
 def update(line_id: int):
     """Change a line's quantity (0 removes it)."""
-    cart = services.current_cart()
-    quantity = _int("quantity")
     try:
-        if cart is None or quantity is None or quantity < 0:
-            raise services.CartError(
-                _("Choose a quantity from 1 to %(n)s.", n=services.MAX_QUANTITY)
-            )
-        services.set_quantity(cart, line_id, quantity)
-    except services.CartError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+        services.change_quantity(line_id, _int("quantity"))
+    except Refused as error:
+        attach_error(None, error)
     return redirect(url_for(".show"))
 
 
 @bp.post("/cart/lines/<int:line_id>/remove")
 def remove(line_id: int):
     """Take a line out of the cart."""
-    cart = services.current_cart()
-    if cart is not None:
-        services.remove(cart, line_id)
-        db.session.commit()
+    services.remove_line(line_id)
     return redirect(url_for(".show"))
 
 
@@ -97,4 +76,3 @@ def _merge_on_login(app, user, **_extra) -> None:
     token = session.pop(services.SESSION_KEY, None)
     if token:
         services.merge_guest_cart(token, user.id)
-        db.session.commit()

@@ -20,7 +20,7 @@ from shop.catalog import revisions
 from shop.catalog.models import Product, ProductRevision
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.forms_common import max_length
 from shop.labels import (
@@ -129,7 +129,7 @@ def decide(revision_id: int, action: str):
         else:
             revisions.refuse(revision, staff, form.version.data, form.reason.data or "")
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(back)
     flash(str(DONE[action]), "success")
     return redirect(url_for(".queue"))

@@ -62,8 +62,10 @@ REFUSED_ANNOTATIONS = {
 }
 
 
-class Refused(Exception):
-    """The scan is refused; the argument is the reason code shown to the producer."""
+class Rejected(Exception):
+    """The scan is refused; the argument is the reason code. Internal to this process (which
+    imports nothing from the shop): the code crosses to the server as JSON, where
+    scans.ScanRejected — a shop.errors.Refused — carries the producer's message."""
 
 
 def limit_resources() -> None:
@@ -86,11 +88,11 @@ def check_action(value, key: str) -> None:
         return
     kind = str(value.get("/S", ""))
     if kind not in ALLOWED_ACTIONS:
-        raise Refused("active_pdf")
+        raise Rejected("active_pdf")
     if kind == "/URI":
         target = bytes(value.get("/URI", b"")).decode("latin-1").strip().lower()
         if not target.startswith(ALLOWED_URI_SCHEMES):
-            raise Refused("active_pdf")
+            raise Rejected("active_pdf")
 
 
 def walk(value, depth: int = 0) -> None:
@@ -99,7 +101,7 @@ def walk(value, depth: int = 0) -> None:
     import pikepdf
 
     if depth > 64:  # no document nests direct objects this deep: a stack-exhaustion attempt
-        raise Refused("broken")
+        raise Rejected("broken")
     if isinstance(value, pikepdf.Stream):
         value = value.stream_dict
     if isinstance(value, pikepdf.Array):
@@ -113,12 +115,12 @@ def walk(value, depth: int = 0) -> None:
 def check_dictionary(value, depth: int) -> None:
     kind = str(value.get("/Type", ""))
     if kind == "/EmbeddedFile" or str(value.get("/Subtype", "")) in REFUSED_ANNOTATIONS:
-        raise Refused("active_pdf")
+        raise Rejected("active_pdf")
     if kind == "/Action":
         check_action(value, "/A")
     for key in list(value.keys()):
         if key in ACTIVE_KEYS:
-            raise Refused("active_pdf")
+            raise Rejected("active_pdf")
         item = value.get(key)
         if key in ACTION_KEYS:
             check_action(item, key)
@@ -137,25 +139,25 @@ def check(data: bytes) -> int:
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
-        raise Refused("encrypted") from None
+        raise Rejected("encrypted") from None
     except pikepdf.PdfError:
-        raise Refused("broken") from None
+        raise Rejected("broken") from None
     with pdf:
         if pdf.is_encrypted:
-            raise Refused("encrypted")
+            raise Rejected("encrypted")
         try:
             for obj in pdf.objects:
                 walk(obj)
             walk(pdf.trailer)
             pages = len(pdf.pages)
         except pikepdf.PdfError:
-            raise Refused("broken") from None
+            raise Rejected("broken") from None
         if pdf.get_warnings():
-            raise Refused("broken")
+            raise Rejected("broken")
     if pages < 1:
-        raise Refused("broken")
+        raise Rejected("broken")
     if pages > MAX_PAGES:
-        raise Refused("too_many_pages")
+        raise Rejected("too_many_pages")
     return pages
 
 
@@ -167,18 +169,18 @@ def draw(data: bytes, folder: Path) -> int:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
-        raise Refused("broken") from None
+        raise Rejected("broken") from None
     try:
         raw = document.raw
         if pdfium_c.FPDFDoc_GetJavaScriptActionCount(raw) or pdfium_c.FPDFDoc_GetAttachmentCount(
             raw
         ):
-            raise Refused("active_pdf")
+            raise Rejected("active_pdf")
         for index in range(len(document)):
             page = document[index]
             width, height = page.get_size()
             if width <= 0 or height <= 0:
-                raise Refused("broken")
+                raise Rejected("broken")
             scale = min(MAX_DPI / 72, LONG_SIDE / max(width, height))
             image = page.render(scale=scale, may_draw_forms=False).to_pil()
             image.convert("RGB").save(folder / f"page-{index + 1}.png", "PNG")
@@ -195,8 +197,8 @@ def main() -> None:
     try:
         pages = check(data)
         if draw(data, folder) != pages:
-            raise Refused("broken")  # the two readers disagree about the file
-    except Refused as refusal:
+            raise Rejected("broken")  # the two readers disagree about the file
+    except Rejected as refusal:
         print(json.dumps({"refused": str(refusal)}))
         return
     print(json.dumps({"pages": pages}))

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
+
+from shop.errors import Refused
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -38,11 +41,27 @@ PDF_CHECK_SECONDS = 60  # wall-clock limit; the process also caps its own CPU ti
 _MARKUP = re.compile(rb"<(?:script|html|body|svg|iframe|object|embed)\b|<!doctype", re.I)
 
 
-class ScanRejected(ValueError):
-    """The file is not an acceptable scan; `code` says why."""
+SCAN_MESSAGES = {
+    "empty": _l("Attach the scan of the certificate."),
+    "too_large": _l("The scan may be at most 10 MB."),
+    "format": _l("The scan must be a JPEG, PNG or PDF file."),
+    "broken": _l("This PDF file is damaged. Please scan the certificate again."),
+    "active_pdf": _l("This PDF contains scripts or attachments. Please send a plain scan."),
+    "encrypted": _l("This PDF is protected by a password. Please send it without protection."),
+    "too_many_pages": _l("A certificate scan may have at most %(n)s pages.", n=MAX_PAGES),
+    "too_complex": _l(
+        "This PDF is too complex to check. Please send a plain scan or a photo of the certificate."
+    ),
+    "too_many_pixels": _l("This image is too large in pixels. Please scan at a lower resolution."),
+}
 
-    def __init__(self, code: str):
-        super().__init__(code)
+
+class ScanRejected(Refused):
+    """The file is not an acceptable scan: a refusal of the scan field, whose `code` (a key of
+    SCAN_MESSAGES) tells callers (`flask scans check`) and tests the reason."""
+
+    def __init__(self, code: str, field: str = "scan"):
+        super().__init__(SCAN_MESSAGES[code], field)
         self.code = code
 
 

@@ -1,7 +1,11 @@
 """Certificate logic: submission, staff review, revocation, verification, expiry reminders.
 
-Functions take plain arguments, add to the session and never commit; each state change
-writes an audit entry and queues the producer's e-mail in the same transaction.
+Each action (submit, resubmit, approve, request changes, reject, revoke) is one use case in
+one transaction, committed (`shop.transaction.use_case`); it refuses with
+`shop.errors.Refused` and then wrote nothing. A decision is one conditional UPDATE from the
+status it expects (`shop.conditional.change`): only the call whose UPDATE changed the row
+writes the audit entry, queues the producer's e-mail and marks the product for the search
+index, so two staff deciding at once make one decision.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from shop.catalog import revisions
 from shop.catalog.models import Product
 from shop.certification import rules
 from shop.certification.models import Certificate, CertificateReminder
-from shop.certification.scans import MAX_PAGES, ScanRejected, store_scan
+from shop.certification.scans import store_scan
+from shop.conditional import change
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.errors import Refused
 from shop.extensions import db
@@ -30,30 +35,13 @@ from shop.formatting import format_day
 from shop.labels import CERTIFICATE_STATUS_LABELS
 from shop.mail import queue_mail
 from shop.producers.models import Producer
+from shop.search.hooks import mark_products
 from shop.transaction import use_case
 from shop.urls import external_url
 
 EXPIRY_WARNING_DAYS = 60
 REMINDER_DAYS = (60, 30, 7)
 STAFF_EXPIRING_DAYS = 30
-
-SCAN_MESSAGES = {
-    "empty": _l("Attach the scan of the certificate."),
-    "too_large": _l("The scan may be at most 10 MB."),
-    "format": _l("The scan must be a JPEG, PNG or PDF file."),
-    "broken": _l("This PDF file is damaged. Please scan the certificate again."),
-    "active_pdf": _l("This PDF contains scripts or attachments. Please send a plain scan."),
-    "encrypted": _l("This PDF is protected by a password. Please send it without protection."),
-    "too_many_pages": _l("A certificate scan may have at most %(n)s pages.", n=MAX_PAGES),
-    "too_complex": _l(
-        "This PDF is too complex to check. Please send a plain scan or a photo of the certificate."
-    ),
-    "too_many_pixels": _l("This image is too large in pixels. Please scan at a lower resolution."),
-}
-
-
-class CertificateError(Refused):
-    """A refused certificate action; `message` is for the person, `field` marks the input."""
 
 
 @dataclass(frozen=True)
@@ -71,15 +59,15 @@ class Submission:
 def _check_submission(submission: Submission, exclude_id: int | None = None) -> None:
     today = clock.today()
     if submission.stars not in rules.STAR_RANGE:
-        raise CertificateError(
+        raise Refused(
             _l("OCOP certificates have 3, 4 or 5 stars; 1 or 2 stars is not an OCOP rating."),
             field="stars",
         )
     if submission.decision_date > today:
-        raise CertificateError(_l("The decision date cannot be in the future."), "decision_date")
+        raise Refused(_l("The decision date cannot be in the future."), "decision_date")
     expires_on = rules.expiry_for(submission.decision_date)
     if expires_on < today:
-        raise CertificateError(
+        raise Refused(
             _l(
                 "This certificate expired on %(day)s (36 months after its decision). "
                 "Submit the renewed certificate instead.",
@@ -94,17 +82,14 @@ def _check_submission(submission: Submission, exclude_id: int | None = None) -> 
     if exclude_id is not None:
         duplicate = duplicate.where(Certificate.id != exclude_id)
     if db.session.scalar(duplicate) is not None:
-        raise CertificateError(
+        raise Refused(
             _l("A certificate with this number from this issuing body is already registered."),
             field="number",
         )
 
 
 def _store(scan: bytes) -> tuple[str, str]:
-    try:
-        stored = store_scan(scan)
-    except ScanRejected as rejected:
-        raise CertificateError(SCAN_MESSAGES[rejected.code], field="scan") from None
+    stored = store_scan(scan)  # or ScanRejected, a refusal of the scan field
     return stored.path, stored.content_type
 
 
@@ -117,6 +102,7 @@ def _snapshot(certificate: Certificate) -> dict:
     }
 
 
+@use_case
 def submit(
     producer: Producer, product: Product, submission: Submission, scan: bytes
 ) -> Certificate:
@@ -150,12 +136,21 @@ def submit(
     return certificate
 
 
+@use_case
 def resubmit(certificate: Certificate, submission: Submission, scan: bytes | None) -> Certificate:
     """Correct a certificate that staff sent back; it returns to the review queue."""
+    sent_back = _l("Only a certificate sent back for changes can be edited.")
     if certificate.status != CertificateStatus.CHANGES_REQUESTED:
-        raise CertificateError(_l("Only a certificate sent back for changes can be edited."))
+        raise Refused(sent_back)
     _check_submission(submission, exclude_id=certificate.id)
     before = _snapshot(certificate)
+    if not change(
+        certificate,
+        Certificate.status == CertificateStatus.CHANGES_REQUESTED,
+        status=CertificateStatus.PENDING,
+        submitted_at=clock.utcnow(),
+    ):
+        raise Refused(sent_back)
     if scan:
         certificate.scan_path, certificate.scan_type = _store(scan)
     certificate.number = submission.number
@@ -164,8 +159,6 @@ def resubmit(certificate: Certificate, submission: Submission, scan: bytes | Non
     certificate.issuing_body = submission.issuing_body
     certificate.issuing_level = submission.issuing_level
     certificate.stars = submission.stars
-    certificate.status = CertificateStatus.PENDING
-    certificate.submitted_at = clock.utcnow()
     audit.record(
         "certificate.resubmitted",
         certificate,
@@ -191,21 +184,17 @@ def _review(certificate: Certificate, reviewer: User, action: str, reason: str |
     if not reviewer.is_staff:
         raise PermissionError("only staff review certificates")
     if is_owner(reviewer, certificate.producer_id):
-        raise CertificateError(
+        raise Refused(
             _l("You belong to this producer, so another staff member must review its certificate.")
         )
     if certificate.status != _REVIEW_FROM[action]:
-        raise CertificateError(
-            _l(
-                "This certificate is no longer waiting for this action (it is now: %(status)s).",
-                status=status_label(certificate.status),
-            )
-        )
+        raise _no_longer_waiting(certificate)
     if action != "approve" and not (reason or "").strip():
-        raise CertificateError(_l("Please give a reason or a message for the producer."), "reason")
+        raise Refused(_l("Please give a reason or a message for the producer."), "reason")
     return _snapshot(certificate)
 
 
+@use_case
 def approve(certificate: Certificate, reviewer: User, seen_facts: str | None = None) -> None:
     """Staff checked the scan against the record: the product may be listed.
 
@@ -217,46 +206,67 @@ def approve(certificate: Certificate, reviewer: User, seen_facts: str | None = N
     before = _review(certificate, reviewer, "approve", None)
     product = revisions.lock_product(certificate.product)
     if seen_facts is not None and seen_facts != revisions.fingerprint(product):
-        raise CertificateError(
+        raise Refused(
             _l(
                 "The producer changed the product's name, set or claims while you were "
                 "reviewing. Nothing was approved: check them against the scan again."
             )
         )
+    _decide(
+        certificate,
+        "approve",
+        status=CertificateStatus.APPROVED,
+        reviewer_id=reviewer.id,
+        reviewed_at=clock.utcnow(),
+        review_reason=None,
+        product_name=product.name,  # what the scan was compared with (record_certification)
+        product_set_code=product.product_set_code,
+    )
     revisions.record_certification(certificate, product)
-    certificate.status = CertificateStatus.APPROVED
-    certificate.reviewer = reviewer
-    certificate.reviewed_at = clock.utcnow()
-    certificate.review_reason = None
     _after_review(certificate, reviewer, "certificate.approved", before, None)
 
 
+@use_case
 def request_changes(certificate: Certificate, reviewer: User, message: str) -> None:
     """Send the certificate back to the producer with a message; nothing is listed meanwhile."""
     before = _review(certificate, reviewer, "request_changes", message)
-    certificate.status = CertificateStatus.CHANGES_REQUESTED
-    certificate.reviewer = reviewer
-    certificate.reviewed_at = clock.utcnow()
-    certificate.review_reason = message.strip()
+    _decide(
+        certificate,
+        "request_changes",
+        status=CertificateStatus.CHANGES_REQUESTED,
+        reviewer_id=reviewer.id,
+        reviewed_at=clock.utcnow(),
+        review_reason=message.strip(),
+    )
     _after_review(certificate, reviewer, "certificate.changes_requested", before, message)
 
 
+@use_case
 def reject(certificate: Certificate, reviewer: User, reason: str) -> None:
     """Refuse the certificate for good (for example, the scan does not match the record)."""
     before = _review(certificate, reviewer, "reject", reason)
-    certificate.status = CertificateStatus.REJECTED
-    certificate.reviewer = reviewer
-    certificate.reviewed_at = clock.utcnow()
-    certificate.review_reason = reason.strip()
+    _decide(
+        certificate,
+        "reject",
+        status=CertificateStatus.REJECTED,
+        reviewer_id=reviewer.id,
+        reviewed_at=clock.utcnow(),
+        review_reason=reason.strip(),
+    )
     _after_review(certificate, reviewer, "certificate.rejected", before, reason)
 
 
+@use_case
 def revoke(certificate: Certificate, reviewer: User, reason: str) -> None:
     """Withdraw an approved certificate: the product leaves the shop at once."""
     before = _review(certificate, reviewer, "revoke", reason)
-    certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = clock.utcnow()
-    certificate.revoke_reason = reason.strip()
+    _decide(
+        certificate,
+        "revoke",
+        status=CertificateStatus.REVOKED,
+        revoked_at=clock.utcnow(),
+        revoke_reason=reason.strip(),
+    )
     _after_review(certificate, reviewer, "certificate.revoked", before, reason)
 
 
@@ -285,6 +295,25 @@ def decide(
         revoke(certificate, reviewer, reason)
     else:
         raise ValueError(f"unknown certificate decision {decision!r}")
+
+
+def _decide(certificate: Certificate, action: str, **values) -> None:
+    """The decision as one conditional UPDATE from the status it expects; refused (nothing
+    written, nothing sent) if another decision changed the certificate first."""
+    if not change(certificate, Certificate.status == _REVIEW_FROM[action], **values):
+        raise _no_longer_waiting(certificate)
+    if "reviewer_id" in values:
+        db.session.expire(certificate, ["reviewer"])  # the relationship follows the new id
+    mark_products(certificate.product_id)  # the UPDATE bypassed the session's change tracking
+
+
+def _no_longer_waiting(certificate: Certificate) -> Refused:
+    return Refused(
+        _l(
+            "This certificate is no longer waiting for this action (it is now: %(status)s).",
+            status=status_label(certificate.status),
+        )
+    )
 
 
 def _after_review(certificate, reviewer, action, before, reason) -> None:

@@ -24,8 +24,7 @@ from shop.certification.downloads import send_scan
 from shop.certification.forms import CertificateForm, VerifyForm
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, IssuingLevel
-from shop.errors import attach_error
-from shop.extensions import db
+from shop.errors import Refused, attach_error
 from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT, UNLISTED_REASONS
 
 bp = Blueprint("certification", __name__)
@@ -76,11 +75,9 @@ def submit(product_id: int):
     if form.validate_on_submit():
         try:
             services.submit(current_user.producer, product, _submission(form), _scan_bytes(form))
-        except services.CertificateError as error:
-            db.session.rollback()
+        except Refused as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(
                 _("Certificate sent. Staff will compare it with the scan and let you know."),
                 "success",
@@ -105,11 +102,9 @@ def edit(certificate_id: int):
     if form.validate_on_submit():
         try:
             services.resubmit(certificate, _submission(form), _scan_bytes(form) or None)
-        except services.CertificateError as error:
-            db.session.rollback()
+        except Refused as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("Certificate sent again for review."), "success")
             return redirect(url_for(".product_certificates", product_id=certificate.product_id))
     return render_template(
@@ -141,7 +136,7 @@ def verify_search():
     )
 
 
-@bp.get("/verify/<path:number>")
+@bp.get("/verify/<anytext:number>")
 def verify(number: str):
     """The public verification page for one certificate number."""
     if len(number) > 80:
@@ -157,7 +152,7 @@ def verify(number: str):
     )
 
 
-@bp.get("/api/v1/certificates/<path:number>")
+@bp.get("/api/v1/certificates/<anytext:number>")
 def verify_json(number: str):
     """The verification answer as JSON; 404 with status "unknown" for an unknown number."""
     results = services.verify(number) if len(number) <= 80 else []

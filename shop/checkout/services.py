@@ -26,6 +26,7 @@ from shop.cart import services as carts
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Variant
 from shop.checkout import holds
+from shop.checkout.models import Address
 from shop.conditional import change
 from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
 from shop.errors import Refused
@@ -36,16 +37,8 @@ from shop.payments.models import Payment
 from shop.urls import external_url
 
 
-class CheckoutError(Refused):
-    """A refused checkout; `message` is for the buyer, `field` marks the input if any."""
-
-
-class CartChanged(CheckoutError):
-    """The cart is not the one this form reviewed any more (changed in another tab)."""
-
-
-class OutOfStock(CheckoutError):
-    """Someone else bought the last ones first."""
+class OutOfStock(Refused):
+    """Someone else bought the last ones first (the page sends the buyer back to the cart)."""
 
 
 @dataclass(frozen=True)
@@ -61,13 +54,11 @@ class Delivery:
     note: str = ""
 
     def check(self) -> None:
-        """Raise CheckoutError unless the ward belongs to one of the 34 provinces."""
+        """Raise Refused unless the ward belongs to one of the 34 provinces."""
         if not geo.is_valid_province(self.province_code):
-            raise CheckoutError(_l("Choose a province from the list."), "province_code")
+            raise Refused(_l("Choose a province from the list."), "province_code")
         if not geo.ward_in_province(self.ward_code, self.province_code):
-            raise CheckoutError(
-                _l("Choose a ward or commune of the selected province."), "ward_code"
-            )
+            raise Refused(_l("Choose a ward or commune of the selected province."), "ward_code")
 
 
 def available_methods() -> list[PaymentMethod]:
@@ -110,6 +101,7 @@ def place(
     revision: int | None = None,
     browser_key: str | None = None,
     notice_accepted: bool = False,
+    save_address: bool = False,
 ) -> Placement:
     """Place the cart as an order and commit, or answer with the order it already became.
 
@@ -117,8 +109,9 @@ def place(
     placement first claims it — `UPDATE carts SET revision = revision + 1 WHERE id = :id AND
     revision = :reviewed` — so two tabs or devices placing one reviewed cart cannot both go
     on: the one whose claim changes nothing is answered with the order of the other (same
-    form key or same checkout key), or, if the cart changed meanwhile, refused (CartChanged).
-    Nothing is ordered, reserved or charged twice.
+    form key or same checkout key), or, if the cart changed meanwhile, refused.
+    Nothing is ordered, reserved or charged twice. With `save_address`, a signed-in buyer's
+    delivery address joins their address book in the same transaction (once).
     """
     revision = cart.revision if revision is None else revision
     existing = find_placed(idempotency_key, cart, revision)
@@ -140,6 +133,8 @@ def place(
             from shop.privacy.consents import record_notice_consent
 
             record_notice_consent(order=order, source="guest_checkout")
+        if save_address and user_id is not None:
+            _save_address(user_id, delivery)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -165,10 +160,32 @@ def place_order(
     return place(cart, delivery, method, idempotency_key, expected_total, user_id).order
 
 
+def _save_address(user_id: int, delivery: Delivery) -> None:
+    """Add the delivery address to the buyer's address book, unless it is there already."""
+    known = db.session.scalar(
+        sa.select(Address.id).where(
+            Address.user_id == user_id,
+            Address.street == delivery.street,
+            Address.ward_code == delivery.ward_code,
+        )
+    )
+    if known is None:
+        db.session.add(
+            Address(
+                user_id=user_id,
+                full_name=delivery.full_name,
+                phone=delivery.phone,
+                street=delivery.street,
+                ward_code=delivery.ward_code,
+                province_code=delivery.province_code,
+            )
+        )
+
+
 def _claim(cart: Cart, revision: int) -> None:
-    """Take the reviewed revision of the cart for this placement, or raise CartChanged."""
+    """Take the reviewed revision of the cart for this placement, or refuse."""
     if not change(cart, Cart.revision == revision, revision=revision + 1):
-        raise CartChanged(
+        raise Refused(
             _l(
                 "Your cart changed since you reviewed the order (in another tab or window?). "
                 "Please check it again."
@@ -179,17 +196,17 @@ def _claim(cart: Cart, revision: int) -> None:
 def _place(cart, revision, delivery, method, expected_total, keys, user_id, browser_key) -> Order:
     _claim(cart, revision)  # the first write: from here on, this placement is the only one
     if method not in available_methods():
-        raise CheckoutError(_l("Choose a payment method from the list."), "payment_method")
+        raise Refused(_l("Choose a payment method from the list."), "payment_method")
     delivery.check()
     holds.lock_holders(user_id, browser_key)
     holds.check_room(method, user_id, browser_key)
     quote = carts.view(cart)
     if quote.is_empty:
-        raise CheckoutError(_l("Your cart is empty."))
+        raise Refused(_l("Your cart is empty."))
     if quote.has_problems:
-        raise CheckoutError(_l("Some items in your cart can no longer be bought. Check your cart."))
+        raise Refused(_l("Some items in your cart can no longer be bought. Check your cart."))
     if quote.total != expected_total:
-        raise CheckoutError(
+        raise Refused(
             _l("Prices or your cart changed since you reviewed the order. Please check it again.")
         )
     _take_stock([lv.line for group in quote.groups for lv in group.lines])

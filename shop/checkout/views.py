@@ -18,7 +18,7 @@ from shop.checkout import holds, services
 from shop.checkout.forms import DeliveryForm, PlaceOrderForm
 from shop.checkout.models import Address
 from shop.enums import PaymentMethod
-from shop.errors import Refused
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.labels import PAYMENT_METHOD_LABELS
 from shop.orders.models import Order
@@ -70,7 +70,7 @@ def details():
         except holds.TooManyUnpaid as error:  # about the buyer, not a field: said at the top
             flash(str(error.message), "error")
         except Refused as error:
-            getattr(form, error.field).errors.append(error.message)
+            attach_error(form, error)
         else:
             session[DETAILS_KEY] = {
                 key: form.data[key]
@@ -208,13 +208,14 @@ def place():
             revision=revision,
             browser_key=_browser_key(),
             notice_accepted=bool(data.get("privacy_consent")) and _user_id() is None,
+            save_address=bool(data.get("save_address")),
         )
     except Refused as error:
-        flash(str(error.message), "error")
+        attach_error(None, error)
         return redirect(_after_refusal(error))
     if not placement.created:
         return _already_placed(placement.order, cart, revision)
-    _remember(placement.order, data)
+    _remember(placement.order)
     payments.start_payment(placement.order)  # its own use case, after the order committed
     return redirect(url_for(".order", number=placement.order.number))
 
@@ -267,26 +268,10 @@ def details_key(data: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _remember(order: Order, data: dict) -> None:
+def _remember(order: Order) -> None:
+    """This browser follows the order it placed; the reviewed details are used up."""
     _follow_in_this_browser(order)
     session.pop(DETAILS_KEY, None)
-    if data.get("save_address") and current_user.is_authenticated:
-        delivery = _delivery(data)
-        known = any(
-            a.street == delivery.street and a.ward_code == delivery.ward_code for a in _addresses()
-        )
-        if not known:
-            db.session.add(
-                Address(
-                    user_id=current_user.id,
-                    full_name=delivery.full_name,
-                    phone=delivery.phone,
-                    street=delivery.street,
-                    ward_code=delivery.ward_code,
-                    province_code=delivery.province_code,
-                )
-            )
-            db.session.commit()
 
 
 @bp.get("/orders/<number>")

@@ -31,7 +31,6 @@ from flask import current_app
 from shop import clock, media
 from shop.accounts.models import User
 from shop.accounts.services import (
-    AccountError,
     create_user,
     find_by_email,
     make_reset_token,
@@ -54,7 +53,7 @@ from shop.producers.services import register_producer
 from shop.transaction import one_transaction
 
 WORKERS = min(4, os.cpu_count() or 1)
-REFUSALS = (AccountError, listing.ListingError, certification.CertificateError, Refused)
+REFUSALS = (Refused,)
 ROLES = {"customer": Role.CUSTOMER, "staff": Role.STAFF}
 
 

@@ -11,9 +11,11 @@ from shop.accounts.models import User
 from shop.cart import services as carts
 from shop.cart.models import Cart
 from shop.enums import OrderStatus, RefundStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.orders import states
 from shop.orders.models import Order, SubOrder
+from shop.transaction import use_case
 
 ORDERS_PER_PAGE = 20
 
@@ -76,13 +78,17 @@ class Reorder:
     skipped: list[str] = field(default_factory=list)
 
 
-def reorder(order: Order, cart: Cart) -> Reorder:
-    """Add the order's lines to the cart through the cart's own rules (listable, in stock)."""
+@use_case
+def reorder(order: Order, cart: Cart | None = None) -> Reorder:
+    """Add the order's lines to the cart (the visitor's, made on first use) through the cart's
+    own rules (listable, in stock); one transaction, committed."""
+    if cart is None:
+        cart = carts.current_cart(create=True)
     result = Reorder()
     for line in order.lines:
         try:
             carts.add(cart, line.variant_id, line.quantity)
-        except carts.CartError:
+        except Refused:
             result.skipped.append(f"{line.product_name} ({line.variant_label})")
         else:
             result.added += 1

@@ -13,8 +13,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from shop import access
-from shop.cart import services as carts
 from shop.enums import OrderStatus, RefundStatus
+from shop.errors import attach_error
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.labels import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
@@ -76,7 +76,7 @@ def cancel_shipment(number: str, sub_order_id: int):
     try:
         cancelled = buyer_services.cancel_shipment(sub, buyer)
     except states.TransitionRefused as refused:
-        flash(str(refused.message), refused.category)
+        attach_error(None, refused)
         return redirect(url_for("checkout.order", number=number))
     flash(
         _("The shipment from %(producer)s is cancelled.", producer=cancelled.producer_name),
@@ -103,9 +103,7 @@ def _flash_refund(refund_status: RefundStatus | None, amount: int) -> None:
 def reorder(number: str):
     """Put the order's items back in the cart, skipping what can no longer be bought."""
     order = _buyers_order(number)
-    cart = carts.current_cart(create=True)
-    result = buyer_services.reorder(order, cart)
-    db.session.commit()
+    result = buyer_services.reorder(order)
     if result.added:
         flash(
             ngettext(

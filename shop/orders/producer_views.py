@@ -14,7 +14,7 @@ from flask_login import current_user
 from shop import clock
 from shop.access import own_or_404, producer_required
 from shop.enums import OrderStatus
-from shop.errors import render_error_page
+from shop.errors import attach_error, render_error_page
 from shop.formatting import format_vnd
 from shop.labels import ACTOR_LABELS, ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
 from shop.orders import charts, states
@@ -96,7 +96,7 @@ def producer_move(sub_order_id: int):
             note=request.form.get("note", ""),
         )
     except states.TransitionRefused as refused:
-        flash(str(refused.message), refused.category)
+        attach_error(None, refused)
     else:
         flash(str(MOVED[target]), "success")
     return redirect(url_for(".producer_order", sub_order_id=sub_order_id))

@@ -66,8 +66,6 @@ MOVES = (
 class TransitionRefused(Refused):
     """A move that is not allowed from this status, or not for this person."""
 
-    category = "error"
-
 
 class AlreadyThere(TransitionRefused):
     """The shipment already is where the person wanted it: a double click, or a race lost to

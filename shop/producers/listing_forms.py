@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from shop.catalog.models import ProductSet
+from shop.errors import Refused
 from shop.extensions import db
 from shop.forms_common import int_or_none, required
 from shop.producers import listing_services as rules
@@ -26,7 +27,7 @@ def checked_by(check):
             return  # a value that did not parse already has its message
         try:
             check(field.data)
-        except rules.ListingError as error:
+        except Refused as error:
             raise ValidationError(error.message) from None
 
     return validator
@@ -124,7 +125,7 @@ class VariantForm(FlaskForm):
     def validate_sku(self, field):
         try:
             rules.check_sku_free(rules.check_sku(field.data), self.variant_id)
-        except rules.ListingError as error:
+        except Refused as error:
             raise ValidationError(error.message) from None
 
 

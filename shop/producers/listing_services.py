@@ -1,7 +1,7 @@
 """A producer's listings: products, their variants and photos.
 
 Each public function is one use case in one transaction (`shop.transaction.use_case`): it
-commits when done and writes nothing when refused. A refusal is a ListingError whose message
+commits when done and writes nothing when refused. A refusal is a shop.errors.Refused whose message
 is already translated and names the form field it belongs to. The check_* functions are the
 one definition of each rule; the forms call them too, so a person sees every problem at once
 and the CLI or API gets the same answers.
@@ -25,11 +25,13 @@ from shop.accounts.models import User
 from shop.catalog import revisions
 from shop.catalog.models import Product, ProductImage, ProductSet, Variant
 from shop.catalog.revisions import CertifiedFacts
+from shop.conditional import change
 from shop.enums import ProductStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.producers.models import Producer
+from shop.search.hooks import mark_products
 from shop.slugs import unique_slug
 from shop.transaction import use_case
 
@@ -50,21 +52,6 @@ _SKU = re.compile(r"^[A-Za-z0-9_-]+$")
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+$")
 _GROUPED_NUMBER = re.compile(r"^-?[0-9]{1,3}([.,])[0-9]{3}(?:\1[0-9]{3})*$")
 _CURRENCY_SUFFIX = re.compile(r"(₫|đồng|đ|vnđ|vnd)$", re.IGNORECASE)
-
-IMAGE_MESSAGES = {
-    "too_large": _l("The photo may be at most 10 MB."),
-    "format": _l("The photo must be a JPEG, PNG or WebP image."),
-    "not_an_image": _l(
-        "This file is not an image we can read, or it is damaged. Send a JPEG, PNG or WebP photo."
-    ),
-    "too_many_pixels": _l(
-        "This photo has too many pixels (at most 40 megapixels). Send a smaller one."
-    ),
-}
-
-
-class ListingError(Refused):
-    """A refused listing action; `message` is for the person, `field` marks the input."""
 
 
 @dataclass(frozen=True)
@@ -108,10 +95,10 @@ def parse_whole_number(text: str | None) -> int:
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ListingError(_l("This field is required."), "name")
+        raise Refused(_l("This field is required."), "name")
     low, high = NAME_LENGTH
     if not low <= len(name) <= high:
-        raise ListingError(
+        raise Refused(
             _l("The name needs %(low)s to %(high)s characters.", low=low, high=high), "name"
         )
     return name
@@ -120,14 +107,14 @@ def check_name(name: str) -> str:
 def check_description(description: str | None) -> str:
     description = (description or "").replace("\r\n", "\n").strip()
     if len(description) > DESCRIPTION_MAX:
-        raise ListingError(_l("At most %(n)s characters.", n=DESCRIPTION_MAX), "description")
+        raise Refused(_l("At most %(n)s characters.", n=DESCRIPTION_MAX), "description")
     return description
 
 
 def _check_text(text: str | None, most: int, field: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > most:
-        raise ListingError(_l("At most %(n)s characters.", n=most), field)
+        raise Refused(_l("At most %(n)s characters.", n=most), field)
     return text
 
 
@@ -144,7 +131,7 @@ def check_shelf_life(text: str | None) -> str:
 
 
 def check_facts(details: ProductDetails) -> CertifiedFacts:
-    """The certified facts a producer typed, checked (ListingError on the first problem)."""
+    """The certified facts a producer typed, checked (Refused on the first problem)."""
     return CertifiedFacts(
         name=check_name(details.name),
         product_set_code=check_product_set(details.product_set_code).code,
@@ -157,26 +144,26 @@ def check_facts(details: ProductDetails) -> CertifiedFacts:
 def check_product_set(code: int | None) -> ProductSet:
     product_set = db.session.get(ProductSet, code) if isinstance(code, int) else None
     if product_set is None:
-        raise ListingError(_l("Choose a product set from the list."), "product_set_code")
+        raise Refused(_l("Choose a product set from the list."), "product_set_code")
     return product_set
 
 
 def check_label(label: str) -> str:
     label = (label or "").strip()
     if not label:
-        raise ListingError(_l("This field is required."), "label")
+        raise Refused(_l("This field is required."), "label")
     if len(label) > LABEL_MAX:
-        raise ListingError(_l("At most %(n)s characters.", n=LABEL_MAX), "label")
+        raise Refused(_l("At most %(n)s characters.", n=LABEL_MAX), "label")
     return label
 
 
 def check_sku(sku: str) -> str:
-    """The stored form of a SKU (upper case), or ListingError."""
+    """The stored form of a SKU (upper case), or Refused."""
     sku = (sku or "").strip()
     if not sku:
-        raise ListingError(_l("This field is required."), "sku")
+        raise Refused(_l("This field is required."), "sku")
     if len(sku) > SKU_MAX or not _SKU.match(sku):
-        raise ListingError(
+        raise Refused(
             _l(
                 "Use at most %(n)s letters A–Z, digits, hyphens (-) and underscores (_).",
                 n=SKU_MAX,
@@ -189,7 +176,7 @@ def check_sku(sku: str) -> str:
 def check_price(price: int | None) -> int:
     low, high = PRICE_RANGE
     if price is None or not low <= price <= high:
-        raise ListingError(
+        raise Refused(
             _l(
                 "The price must be between %(low)s and %(high)s.",
                 low=format_vnd(low),
@@ -203,7 +190,7 @@ def check_price(price: int | None) -> int:
 def check_stock(stock: int | None) -> int:
     low, high = STOCK_RANGE
     if stock is None or not low <= stock <= high:
-        raise ListingError(
+        raise Refused(
             _l("The stock must be a whole number from %(low)s to %(high)s.", low=low, high=high),
             "stock",
         )
@@ -213,7 +200,7 @@ def check_stock(stock: int | None) -> int:
 def check_weight(grams: int | None) -> int:
     low, high = WEIGHT_RANGE
     if grams is None or not low <= grams <= high:
-        raise ListingError(
+        raise Refused(
             _l(
                 "The weight must be from %(low)s to %(high)s grams (packed, for shipping).",
                 low=low,
@@ -227,7 +214,7 @@ def check_weight(grams: int | None) -> int:
 def check_alt_text(text: str | None) -> str:
     text = (text or "").strip()
     if len(text) > ALT_TEXT_MAX:
-        raise ListingError(_l("At most %(n)s characters.", n=ALT_TEXT_MAX), "alt_text")
+        raise Refused(_l("At most %(n)s characters.", n=ALT_TEXT_MAX), "alt_text")
     return text
 
 
@@ -298,18 +285,18 @@ def change_status(product: Product, move: str, actor: User) -> None:
     hide: active → hidden (off the shop at once, kept for later); show: hidden → active."""
     source, target, wrong_state = STATUS_MOVES[move]
     if product.status != source:
-        raise ListingError(wrong_state)
+        raise Refused(wrong_state)
     if target == ProductStatus.ACTIVE:
         _require_variants(product)
-    product.status = target
+    if not change(product, Product.status == source, status=target):
+        raise Refused(wrong_state)  # another tab or device moved it first
+    mark_products(product.id)  # the UPDATE bypassed the session's change tracking
     _record(f"product.{move}", product, actor, {"status": source.value}, {"status": target.value})
 
 
 def _require_variants(product: Product) -> None:
     if not product.variants:
-        raise ListingError(
-            _l("Add at least one variant (pack, price and stock) before publishing.")
-        )
+        raise Refused(_l("Add at least one variant (pack, price and stock) before publishing."))
 
 
 def _variant_facts(variant: Variant) -> dict:
@@ -341,8 +328,8 @@ def check_sku_free(sku: str, variant_id: int | None = None) -> None:
         raise _sku_taken(sku)
 
 
-def _sku_taken(sku: str) -> ListingError:
-    return ListingError(
+def _sku_taken(sku: str) -> Refused:
+    return Refused(
         _l("The SKU %(sku)s is already used in the shop. Choose another one.", sku=sku), "sku"
     )
 
@@ -393,7 +380,7 @@ def delete_variant(variant: Variant, actor: User) -> None:
     """Remove a variant; a published product keeps at least one."""
     product = variant.product
     if product.status == ProductStatus.ACTIVE and len(product.variants) <= 1:
-        raise ListingError(
+        raise Refused(
             _l(
                 "A published product needs at least one variant. "
                 "Add another variant first, or hide the product."
@@ -413,17 +400,14 @@ def add_image(product: Product, data: bytes, alt_text: str, actor: User) -> Prod
     a rename. The files are content-addressed: storing them before the commit is harmless.
     """
     if len(product.images) >= MAX_IMAGES:
-        raise ListingError(
+        raise Refused(
             _l("A product can have at most %(n)s photos. Delete one first.", n=MAX_IMAGES),
             "photo",
         )
     if not data:
-        raise ListingError(_l("Choose a photo to upload."), "photo")
+        raise Refused(_l("Choose a photo to upload."), "photo")
     alt_text = check_alt_text(alt_text)
-    try:
-        stored = media.store_image(data)
-    except media.ImageRejected as rejected:
-        raise ListingError(IMAGE_MESSAGES[rejected.code], "photo") from None
+    stored = media.store_image(data)  # or media.ImageRejected, a refusal of the photo field
     position = max((i.position for i in product.images), default=-1) + 1
     image = ProductImage(
         product=product,

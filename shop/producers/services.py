@@ -13,7 +13,7 @@ from stdnum.vn import mst
 from shop import audit, geo
 from shop.access import is_owner
 from shop.accounts.models import User
-from shop.accounts.services import AccountError, create_user
+from shop.accounts.services import create_user
 from shop.catalog.models import Product
 from shop.conditional import change
 from shop.enums import LegalForm, ProducerStatus, Role
@@ -31,10 +31,6 @@ SLUG_LENGTH = (3, 80)
 PRODUCERS_SHOWN = 200
 
 
-class ProducerError(AccountError):
-    """A refused producer action, shown on the named field."""
-
-
 def normalize_tax_code(text: str, legal_form: LegalForm) -> str:
     """The stored form of a tax code (10 or 13 digits, check digit verified).
 
@@ -46,7 +42,7 @@ def normalize_tax_code(text: str, legal_form: LegalForm) -> str:
     try:
         return mst.validate(compact)
     except StdnumError:
-        raise ProducerError(
+        raise Refused(
             _l(
                 "This is not a valid tax code: 10 digits (or 13 for a branch) with a correct check digit."
             ),
@@ -63,7 +59,7 @@ def check_slug(slug: str) -> str:
     """A chosen public address (/producers/<slug>): a–z, digits, single hyphens; not taken."""
     low, high = SLUG_LENGTH
     if not (_SLUG.match(slug or "") and low <= len(slug) <= high):
-        raise ProducerError(
+        raise Refused(
             _l(
                 "The address may use lower-case letters a–z, digits and single hyphens "
                 "(%(low)s to %(high)s characters).",
@@ -73,10 +69,11 @@ def check_slug(slug: str) -> str:
             field="slug",
         )
     if db.session.scalar(sa.select(Producer.id).where(Producer.slug == slug)) is not None:
-        raise ProducerError(_l("Another producer already has this address."), field="slug")
+        raise Refused(_l("Another producer already has this address."), field="slug")
     return slug
 
 
+@use_case
 def register_producer(
     *,
     email: str,
@@ -94,7 +91,7 @@ def register_producer(
     slug: str | None = None,
     accepted_notice: bool = False,
 ) -> Producer:
-    """Create the owner's account and the producer profile together (one transaction).
+    """Create the owner's account and the producer profile together: one use case, committed.
 
     The public address is made from the name, unless a `slug` is chosen (a producer who
     keeps the address it is known by, or the demo catalogue's fixed ones).
@@ -103,15 +100,11 @@ def register_producer(
     if slug is not None:
         slug = check_slug(slug)
     if not geo.is_valid_province(province_code):
-        raise ProducerError(_l("Choose a province from the list."), field="province_code")
+        raise Refused(_l("Choose a province from the list."), field="province_code")
     if not geo.ward_in_province(ward_code, province_code):
-        raise ProducerError(
-            _l("Choose a ward or commune of the selected province."), field="ward_code"
-        )
+        raise Refused(_l("Choose a ward or commune of the selected province."), field="ward_code")
     if db.session.scalar(sa.select(Producer.id).where(Producer.tax_code == tax_code)):
-        raise ProducerError(
-            _l("A producer with this tax code is already registered."), field="tax_code"
-        )
+        raise Refused(_l("A producer with this tax code is already registered."), field="tax_code")
     user = create_user(
         email=email,
         password=password,

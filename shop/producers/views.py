@@ -12,8 +12,8 @@ from shop.accounts import sessions
 from shop.catalog.rules import unlisted_reasons
 from shop.certification.services import expiry_warnings
 from shop.enums import LegalForm
-from shop.errors import attach_error
-from shop.extensions import db, limiter
+from shop.errors import Refused, attach_error
+from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.labels import CERTIFICATE_STATUS_LABELS, UNLISTED_REASONS
 from shop.phones import normalize_mobile
@@ -48,11 +48,9 @@ def signup():
                 preferred_language=current_language(),
                 accepted_notice=form.privacy_consent.data,
             )
-        except services.AccountError as error:
-            db.session.rollback()
+        except Refused as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             sessions.start(producer.owner)
             flash(
                 _("Your producer account is ready. Add a product and submit its OCOP certificate."),

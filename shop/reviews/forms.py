@@ -7,17 +7,18 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from shop.errors import Refused
 from shop.forms_common import IdField, required
-from shop.reviews.services import ReviewError, check_rating, check_text
+from shop.reviews.services import check_rating, check_text
 
 
 def _service_rule(check):
-    """A WTForms validator from a service check that raises ReviewError."""
+    """A WTForms validator from a service check that raises Refused."""
 
     def validate(_form, field):
         try:
             check(field.data)
-        except ReviewError as error:
+        except Refused as error:
             raise ValidationError(error.message) from None
 
     return validate

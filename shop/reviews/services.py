@@ -2,6 +2,10 @@
 
 Only the buyer of a line whose shipment was delivered may review it, once. Hidden reviews
 stay in the table (the audit log refers to them) but are neither shown nor counted.
+
+Posting, replying and hiding are use cases, each one transaction, committed; a refusal is
+`shop.errors.Refused` and writes nothing. A reply and a hiding are one conditional UPDATE
+each, so two at once make one (and one audit entry).
 """
 
 from __future__ import annotations
@@ -16,27 +20,22 @@ from sqlalchemy.orm import joinedload
 
 from shop import audit, clock
 from shop.accounts.models import User
+from shop.conditional import change
 from shop.enums import OrderStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
 from shop.reviews.models import MAX_RATING, MAX_TEXT, MIN_RATING, Review
+from shop.transaction import use_case
 
 PAGE_SIZE = 10
 
 
-class ReviewError(Exception):
-    """A refused review, reply or moderation; the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
 def check_text(text: str | None) -> str:
-    """The text trimmed, or ReviewError when it is longer than MAX_TEXT characters."""
+    """The text trimmed, or Refused when it is longer than MAX_TEXT characters."""
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise ReviewError(
+        raise Refused(
             _l(
                 "Your text is too long: at most %(n)s characters (you wrote %(count)s).",
                 n=MAX_TEXT,
@@ -47,9 +46,9 @@ def check_text(text: str | None) -> str:
 
 
 def check_rating(rating: int | None) -> int:
-    """The rating, or ReviewError unless it is a whole number of stars in the range."""
+    """The rating, or Refused unless it is a whole number of stars in the range."""
     if rating is None or not MIN_RATING <= rating <= MAX_RATING:
-        raise ReviewError(
+        raise Refused(
             _l("Choose a rating from %(low)s to %(high)s.", low=MIN_RATING, high=MAX_RATING)
         )
     return rating
@@ -74,15 +73,16 @@ def may_review(line: OrderLine, user: User | None, existing: dict[int, Review]) 
     )
 
 
+@use_case
 def post_review(line: OrderLine, user: User, rating: int | None, comment: str) -> Review:
-    """Record the buyer's review of a delivered line, or raise ReviewError saying why not."""
+    """Record the buyer's review of a delivered line, or raise Refused saying why not."""
     if line.sub_order.order.user_id != user.id:
-        raise ReviewError(_l("Only the buyer can review this purchase."))
+        raise Refused(_l("Only the buyer can review this purchase."))
     if line.sub_order.status != OrderStatus.DELIVERED:
-        raise ReviewError(_l("You can review this product once its parcel has been delivered."))
+        raise Refused(_l("You can review this product once its parcel has been delivered."))
     already = _l("You have already reviewed this purchase.")
     if db.session.scalar(sa.select(Review.id).where(Review.order_line_id == line.id)):
-        raise ReviewError(already)
+        raise Refused(already)
     review = Review(
         order_line_id=line.id,
         product_id=line.product_id,
@@ -94,31 +94,33 @@ def post_review(line: OrderLine, user: User, rating: int | None, comment: str) -
         with db.session.begin_nested():  # two tabs submitting at once: the unique key decides
             db.session.add(review)
     except IntegrityError:
-        raise ReviewError(already) from None
+        raise Refused(already) from None
     return review
 
 
+@use_case
 def reply(review: Review, producer_owner: User, text: str) -> None:
     """The product's producer answers a review, once."""
     if review.product.producer_id != getattr(producer_owner.producer, "id", None):
-        raise ReviewError(_l("Only the producer of this product can reply."))
+        raise Refused(_l("Only the producer of this product can reply."))
+    replied = _l("You have already replied to this review.")
     if review.reply is not None:
-        raise ReviewError(_l("You have already replied to this review."))
+        raise Refused(replied)
     text = check_text(text)
     if not text:
-        raise ReviewError(_l("Write your reply first."))
-    review.reply = text
-    review.replied_at = clock.utcnow()
+        raise Refused(_l("Write your reply first."))
+    if not change(review, Review.reply.is_(None), reply=text, replied_at=clock.utcnow()):
+        raise Refused(replied)
 
 
+@use_case
 def hide(review: Review, staff: User, reason: str) -> None:
     """Staff take an abusive review off the product page (audit-logged with the reason)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError(_l("Give the reason for hiding the review."))
-    if review.hidden:
-        raise ReviewError(_l("This review is already hidden."))
-    review.hidden = True
+        raise Refused(_l("Give the reason for hiding the review."))
+    if not change(review, Review.hidden.is_(False), hidden=True):
+        raise Refused(_l("This review is already hidden."))
     audit.record(
         "review.hidden",
         review,

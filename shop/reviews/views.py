@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from shop import access
 from shop.access import staff_required
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
 from shop.paging import page_arg
@@ -31,15 +32,12 @@ def _first_error(form) -> str:
 
 
 def _carry_out(action: Callable[[], object], back: str, done: str):
-    """Run a review service call in the request's transaction: commit and say `done`, or
-    roll back and say why not; either way back to `back`."""
+    """Run a review use case (it commits): say `done`, or why not; either way back to `back`."""
     try:
         action()
-    except services.ReviewError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    except Refused as error:
+        attach_error(None, error)
         return redirect(back)
-    db.session.commit()
     flash(done, "success")
     return redirect(back)
 

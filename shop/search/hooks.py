@@ -37,6 +37,14 @@ def _note_changes(session: Session, _context) -> None:
             producers.add(obj.id)
 
 
+def mark_products(*product_ids: int) -> None:
+    """Note products for the index whose rows (or their certificates', variants') changed by an
+    UPDATE statement, which the flush does not see (a conditional `change()`)."""
+    from shop.extensions import db
+
+    db.session().info.setdefault(_PRODUCTS, set()).update(product_ids)
+
+
 def _take(session: Session, query_session: Session) -> set[int]:
     products = session.info.pop(_PRODUCTS, set())
     producers = session.info.pop(_PRODUCERS, set())

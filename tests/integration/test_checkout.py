@@ -217,6 +217,26 @@ def test_a_guest_checks_out_with_cash_on_delivery(app, db, client, csrf, submit,
     assert client.get("/cart").get_data(as_text=True).count('data-testid="cart-line"') == 0
 
 
+def test_a_signed_in_buyer_saves_the_address_with_the_order_once(
+    db, client, csrf, submit, login, shop_world
+):
+    from shop.checkout.models import Address
+
+    buyer = make_user(email="mai@example.vn")
+    db.session.commit()
+    login(buyer)
+    for _ in range(2):  # two orders to the same address: one entry in the address book
+        add(client, csrf, shop_world["coffee"], 1)
+        page, key, total = checkout(client, submit, save_address="y")
+        assert place(client, csrf, key, total).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 2
+    saved = db.session.scalars(sa.select(Address)).all()
+    assert [(a.user_id, a.full_name, a.phone, a.street, a.ward_code) for a in saved] == [
+        (buyer.id, "Trần Thị Mai", "+84987654321", "15 Lê Duẩn", ward_of(DAK_LAK))
+    ]
+
+
 def test_the_confirmation_e_mail_opens_a_guests_order_on_another_device(
     app, db, client, csrf, submit, shop_world
 ):

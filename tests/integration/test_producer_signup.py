@@ -159,12 +159,12 @@ def test_a_producer_may_keep_the_address_it_is_known_by(db):
     ],
 )
 def test_a_chosen_address_must_be_a_free_plain_slug(db, slug, message):
-    from shop.producers.services import ProducerError
+    from shop.errors import Refused
 
     make_producer(slug="htx-da-co")
     db.session.commit()
 
-    with pytest.raises(ProducerError) as refused:
+    with pytest.raises(Refused) as refused:
         sign_up(slug=slug)
 
     assert refused.value.field == "slug"

@@ -24,6 +24,7 @@ from shop.certification import services as certification
 from shop.certification.models import Certificate
 from shop.checkout.services import Delivery, place_order
 from shop.enums import CertificateStatus, PaymentMethod, ProductStatus, RevisionStatus, Role
+from shop.errors import Refused
 from shop.mail import OutboxMessage
 from shop.orders.models import OrderLine
 from shop.producers import listing_services
@@ -695,7 +696,7 @@ def _race(app, *jobs) -> list[str]:
                 outcomes[index] = "ok"
             except revisions.RevisionRefused:
                 outcomes[index] = "refused"
-            except certification.CertificateError:
+            except Refused:
                 outcomes[index] = "certificate refused"
             except Exception as error:  # any other failure is a defect
                 outcomes[index] = repr(error)

@@ -24,8 +24,9 @@ import sqlalchemy as sa
 import stripe
 from werkzeug.serving import make_server
 
-from shop.checkout.services import CheckoutError, Delivery, place_order
+from shop.checkout.services import Delivery, place_order
 from shop.enums import PaymentMethod, PaymentStatus
+from shop.errors import Refused
 from shop.orders.models import Order
 from shop.payments.models import Payment, WebhookEvent
 from tests import stripe_fake
@@ -458,7 +459,7 @@ def test_place_order_refuses_a_card_without_stripe_keys(db, app, coffee):
     delivery = Delivery(
         "Trần Thị Mai", "+84987654321", "mai@example.vn", "15 Lê Duẩn", first_ward(DAK_LAK), DAK_LAK
     )
-    with pytest.raises(CheckoutError):
+    with pytest.raises(Refused):
         place_order(cart, delivery, PaymentMethod.CARD, "k" * 32, 180_000)
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
 

@@ -129,3 +129,12 @@ def test_the_page_links_to_the_product_only_while_the_shop_sells_it(db, english,
     html = english.get("/verify/OCOP-QN2025/101").get_data(as_text=True)
     assert 'data-status="valid"' in html and link not in html
     assert english.get(f"/p/{product.slug}").status_code == 404
+
+
+def test_a_number_with_a_line_break_gets_the_apis_own_unknown_answer(client):
+    """The `path` converter stops at a line break: the route would not match and the API would
+    answer the generic error body, not its documented one (found by the API fuzzer)."""
+    response = client.get("/api/v1/certificates/OCOP%0A2025")
+    assert response.status_code == 404
+    assert response.get_json() == {"number": "OCOP\n2025", "status": "unknown", "certificates": []}
+    assert client.get("/verify/OCOP%0A2025").status_code == 200  # its own "not found" page

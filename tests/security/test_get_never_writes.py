@@ -78,7 +78,7 @@ def test_the_sweep_covers_every_kind_of_page():
         "catalog.home",
         "cart.show",
         "checkout.order",
-        "staff.review",
+        "certification.review",
         "certification.verify",
         "producers.dashboard",
         "search.results",
@@ -110,4 +110,11 @@ def test_no_get_writes_to_the_database(app, db, shop_world):
         assert response.status_code < 500, (endpoint, url, response.status_code)
         if written:
             writers[endpoint] = list(written)
+    # Staff opening a person's data is itself recorded (issue 19 item 5): those two pages
+    # write exactly one audit entry, and nothing else.
+    audited_reads = {"orders.staff_order", "producers.all_producers"}
+    for endpoint in audited_reads:
+        assert [w.split("(")[0].strip() for w in writers.pop(endpoint, [])] == [
+            "INSERT INTO audit_entries"
+        ], endpoint
     assert writers == {}

@@ -52,7 +52,7 @@ RELEVANCE = [
     ("ca phe rang moc", "Cà phê Robusta rang mộc Cư M'gar"),
     ("nuoc mam phu quoc", "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm"),
     ("nước mắm", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
-    ("mat ong", "Mật ong bạc hà Mèo Vạc"),
+    ("mat ong", "Mật ong bạc hà nguyên sáp"),
     ("mật ong bạc hà", "Mật ong bạc hà nguyên sáp"),
     ("che shan tuyet", "Chè xanh Shan tuyết Tà Xùa"),
     ("tra shan tuyet ta xua", "Bạch trà Shan tuyết cổ thụ Tà Xùa"),
@@ -90,6 +90,93 @@ RELEVANCE = [
 def test_the_right_product_comes_in_the_top_three(demo, text, expected):
     top = names(text)[:3]
     assert expected in top, top
+
+
+# How Vietnamese buyers type (#15): no accents, syllables joined or split, small typos, any
+# case. Each query and the product it must put first, on the demo catalogue and the four
+# products of `typed_catalogue` (specialties the demo lacks).
+TYPED = [
+    ("caphe", "Cà phê hạt Culi rang mộc"),
+    ("ca phe", "Cà phê phin Buôn Ma Thuột"),
+    ("nuocmam", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
+    ("nuoc mam", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
+    ("nuoc nam", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
+    ("mat ong", "Mật ong bạc hà nguyên sáp"),
+    ("matong meo vac", "Mật ong bạc hà Mèo Vạc"),
+    ("che thai nguyen", "Chè búp Thái Nguyên"),
+    ("chethainguyen", "Chè búp Thái Nguyên"),
+    ("gao st25", "Gạo ST25 ruộng tôm Mỹ Xuyên"),
+    ("gaost25", "Gạo ST25 ruộng tôm Mỹ Xuyên"),
+    ("banh pia", "Bánh pía sầu riêng Sóc Trăng"),
+    ("banhpia", "Bánh pía sầu riêng Sóc Trăng"),
+    ("ruou can", "Rượu cần Tây Nguyên"),
+    ("mam tom", "Mắm tôm Hậu Lộc"),
+    ("mamtom", "Mắm tôm Hậu Lộc"),
+    ("tra shan tuyet", "Hồng trà Shan tuyết Tà Xùa"),
+    ("hat dieu", "Hạt điều rang muối Bình Phước"),
+    ("hatdieu", "Hạt điều rang muối Bình Phước"),
+    ("tieu den phu quoc", "Tiêu đen Phú Quốc"),
+    ("tieudenphuquoc", "Tiêu đen Phú Quốc"),
+    ("NUOC MAM NHI", "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm"),
+    ("nuocmamnhi", "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm"),
+    ("banh trang phoi suong", "Bánh tráng phơi sương Trảng Bàng"),
+    ("banhtrang phoisuong", "Bánh tráng phơi sương Trảng Bàng"),
+    ("keo dua", "Kẹo dừa sáp dứa Mỏ Cày"),
+    ("keodua", "Kẹo dừa sáp dứa Mỏ Cày"),
+    ("mien dong nari", "Miến dong Na Rì"),
+    ("nam linh chi", "Nấm linh chi đỏ Lâm Viên"),
+    ("namlinhchi", "Nấm linh chi đỏ Lâm Viên"),
+    ("Non La Bai Tho", "Nón lá bài thơ Huế"),
+    ("tinhdau tram", "Tinh dầu tràm Phong Điền"),
+    # small typos, joined or split
+    ("nuocmamm", "Nước mắm cá cơm Phú Quốc 35 độ đạm"),
+    ("caphe phinn", "Cà phê phin Buôn Ma Thuột"),
+    ("mat onng meovac", "Mật ong bạc hà Mèo Vạc"),
+    ("banh piaa", "Bánh pía sầu riêng Sóc Trăng"),
+]
+
+
+@pytest.fixture
+def typed_catalogue(demo, frozen_today):
+    """The demo, and four specialties it lacks, each from a producer of its own province."""
+    for name, product_set, province in (
+        ("Chè búp Thái Nguyên", 11, 19),
+        ("Bánh pía sầu riêng Sóc Trăng", 6, 92),
+        ("Rượu cần Tây Nguyên", 15, 66),
+        ("Hạt điều rang muối Bình Phước", 7, 80),
+    ):
+        make_product(
+            make_producer(
+                name=f"Hộ kinh doanh {name.split()[0]} {province}", province_code=province
+            ),
+            name=name,
+            product_set_code=product_set,
+            description="Đặc sản địa phương.",
+        )
+    demo.session.commit()
+    return demo
+
+
+@pytest.mark.parametrize("text, expected", TYPED, ids=[q for q, _ in TYPED])
+def test_what_a_buyer_types_puts_the_right_product_first(typed_catalogue, text, expected):
+    found = names(text)
+    assert found[:1] == [expected], found[:5]
+
+
+def test_joined_syllables_are_suggested_and_never_respelt_as_another_word(typed_catalogue, client):
+    """ "caphe" found nothing and suggested "chè"; now it finds the coffee and suggests none."""
+    html = client.get("/search?q=caphe").get_data(as_text=True)
+    assert 'data-testid="did-you-mean"' not in html
+    assert "Cà phê phin Buôn Ma Thuột" in html
+    offered = [s.name for s in suggest("caphe") if s.kind == "product"]
+    assert sorted(offered) == [
+        "Cà phê Robusta rang mộc Cư M'gar",
+        "Cà phê hạt Culi rang mộc",
+        "Cà phê phin Buôn Ma Thuột",
+        "Mật ong hoa cà phê Ea Tul",
+    ]
+    assert "Nước mắm nhĩ cá cơm Phú Quốc 43 độ đạm" in [s.name for s in suggest("nuocm")]
+    assert "Mật ong bạc hà Mèo Vạc" in [s.name for s in suggest("matong bac")]
 
 
 @pytest.mark.parametrize("slug", NEVER_LISTED_SLUGS)

@@ -570,3 +570,23 @@ def test_concurrent_writes_of_one_producers_products_keep_its_latest_validity(
         sa.text("SELECT valid_until FROM search_producer_suggestions WHERE slug = 'coi-kim-son'")
     )
     assert validity == later
+
+
+@pytest.mark.postgres
+def test_postgres_asks_the_vocabulary_a_fixed_number_of_times_whatever_the_words(
+    postgres_backend, demo_loaded, count_queries
+):
+    """Splitting, correcting and pairing cost the same few statements for two words or six
+    (none per word; before #15 each word cost two): the backend's own statements."""
+    counts = {}
+    for text in ("nuoc nam", "ca phe buon ma thuot rang", "cà phê buôn ma thuột rang xay"):
+        with count_queries() as counter:
+            search_backend().search(SearchQuery(text=text, today=clock.today()))
+        counts[text] = counter["n"]
+    # the known words (1), the closest spellings of the unknown ones (1), the few-results
+    # check (1), the page (1), the facets (1)
+    assert counts == {
+        "nuoc nam": 5,
+        "ca phe buon ma thuot rang": 5,
+        "cà phê buôn ma thuột rang xay": 5,
+    }

@@ -12,7 +12,8 @@ same way, with the same two pieces:
   ("chethainguyen" → "che thai nguyen"), else corrected to its closest known word within
   one edit (as before); each two adjacent words of the query are joined, and the joined word,
   when known, is a bonus for the products holding the pair as a phrase, or, when only a word
-  one edit away is known ("nuocnam" → "nuocmam"), an alternative way to match both words.
+  one edit away is known ("nuocnam" → "nuocmam": two known words, the wrong one among them),
+  an alternative way to match both words.
 
 The vocabulary is the index's own words (`Vocabulary`): Whoosh's term lists, PostgreSQL's
 `search_terms`. A plan asks it at most three questions in all (which candidates are known,
@@ -184,7 +185,13 @@ def plan(
 
     # One question for every correction the plan needs: unknown words, unknown joins.
     wanted = [f for _e, f in words if f not in known and len(f) >= typo_min]
-    wanted += [j for j in joins if j not in known and len(j) >= PAIR_TYPO_MIN]
+    # A join is corrected only between two known words: a word the index lacks is corrected
+    # itself, and the join would only cost a lookup (Whoosh's corrector is slow).
+    wanted += [
+        a + b
+        for (_x, a), (_y, b) in zip(words, words[1:], strict=False)
+        if a in known and b in known and a + b not in known and len(a + b) >= PAIR_TYPO_MIN
+    ]
     closest = vocabulary.closest(sorted(set(wanted)), distance) if wanted and distance else {}
 
     planned = tuple(

@@ -273,6 +273,24 @@ def test_a_deleted_whoosh_index_is_rebuilt_from_the_database(app, db, frozen_tod
     assert names("hat dieu") == ["Hạt điều rang muối Bình Phước"]
 
 
+def test_a_whoosh_index_written_before_joined_syllables_is_rebuilt(app, db, frozen_today):
+    """An index of the shop before #15 has no joined pairs ("caphe" would find nothing): it
+    lacks the analysis mark, so it is rebuilt from the database on first use."""
+    from whoosh import fields, index
+
+    from shop.search.whoosh_backend import ANALYSIS_MARK, SCHEMA
+
+    make_product(name="Cà phê Arabica Cầu Đất")
+    db.session.commit()
+    folder = Path(app.instance_path) / "search"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    older = fields.Schema(**{n: SCHEMA[n] for n in SCHEMA.names() if n != ANALYSIS_MARK})
+    index.create_in(folder, older).writer().commit()
+    app.extensions.pop("search_backend", None)
+    assert names("caphe") == ["Cà phê Arabica Cầu Đất"]
+
+
 def test_a_corrupt_whoosh_index_is_rebuilt_instead_of_failing_the_page(
     app, db, client, frozen_today
 ):

@@ -60,9 +60,9 @@ class Vocabulary(Protocol):
     def known(self, words: set[str]) -> set[str]:
         """Which of these words the index holds."""
 
-    def closest(self, words: list[str], distance: int) -> dict[str, str]:
-        """For each word that has one, the known word fewest edits away (within `distance`,
-        same first letter)."""
+    def closest(self, words: list[str], joins: list[str], distance: int) -> dict[str, str]:
+        """For each word (each join of two words) that has one, the known word (the known
+        join) fewest edits away, within `distance`, with the same first letter."""
 
 
 @dataclass(frozen=True)
@@ -169,14 +169,7 @@ def plan(
     candidates |= {a + b for (_x, a), (_y, b) in zip(typed, typed[1:], strict=False)}
     known = vocabulary.known(candidates)
 
-    # Split the unknown words that can be split into known pieces.
-    words: list[tuple[str, str]] = []  # (exact, folded)
-    for exact, folded in typed:
-        pieces = None if folded in known else split(folded, known)
-        if pieces:
-            words.extend((piece, piece) for piece in pieces)
-        else:
-            words.append((exact, folded))
+    words = _split_unknown(typed, known)
 
     joins = [a + b for (_x, a), (_y, b) in zip(words, words[1:], strict=False)]
     missing = {j for j in joins if j not in candidates}
@@ -184,15 +177,11 @@ def plan(
         known |= vocabulary.known(missing)
 
     # One question for every correction the plan needs: unknown words, unknown joins.
-    wanted = [f for _e, f in words if f not in known and len(f) >= typo_min]
-    # A join is corrected only between two known words: a word the index lacks is corrected
-    # itself, and the join would only cost a lookup (Whoosh's corrector is slow).
-    wanted += [
-        a + b
-        for (_x, a), (_y, b) in zip(words, words[1:], strict=False)
-        if a in known and b in known and a + b not in known and len(a + b) >= PAIR_TYPO_MIN
-    ]
-    closest = vocabulary.closest(sorted(set(wanted)), distance) if wanted and distance else {}
+    wrong = sorted({f for _e, f in words if f not in known and len(f) >= typo_min})
+    odd_joins = _joins_to_correct([f for _e, f in words], known)
+    closest = {}
+    if (wrong or odd_joins) and distance:
+        closest = vocabulary.closest(wrong, odd_joins, distance)
 
     planned = tuple(
         Word(
@@ -209,6 +198,36 @@ def plan(
         elif join in closest:
             found_pairs.append(Pair(index, closest[join], False))
     return Plan(planned, tuple(found_pairs), terms.has_diacritics)
+
+
+def _split_unknown(typed: list[tuple[str, str]], known: set[str]) -> list[tuple[str, str]]:
+    """(exact, folded) words, each unknown one that splits into known pieces as its pieces."""
+    words: list[tuple[str, str]] = []
+    for exact, folded in typed:
+        pieces = None if folded in known else split(folded, known)
+        if pieces:
+            words.extend((piece, piece) for piece in pieces)
+        else:
+            words.append((exact, folded))
+    return words
+
+
+def _joins_to_correct(words: list[str], known: set[str]) -> list[str]:
+    """The unknown joins worth correcting: between two known words one of which is short
+    (fewer than TYPO_MIN_LENGTH letters), since a short syllable is the one mistyped as
+    another real one ("nuoc nam" for "nuoc mam"); a word the index lacks is corrected itself.
+    """
+    return sorted(
+        {
+            a + b
+            for a, b in zip(words, words[1:], strict=False)
+            if a in known
+            and b in known
+            and min(len(a), len(b)) < TYPO_MIN_LENGTH
+            and a + b not in known
+            and len(a + b) >= PAIR_TYPO_MIN
+        }
+    )
 
 
 def vocabulary_terms(texts: Iterable[str]) -> set[str]:

@@ -417,9 +417,9 @@ class _Vocabulary:
             db.session.scalars(sa.select(SearchTerm.term).where(SearchTerm.term.in_(wanted)))
         )
 
-    def closest(self, words: list[str], distance: int) -> dict[str, str]:
+    def closest(self, words: list[str], joins: list[str], distance: int) -> dict[str, str]:
         """The known word fewest edits away (same first letter), within `distance` edits."""
-        wanted = [w for w in words if _TERM.fullmatch(w)]
+        wanted = [w for w in (*words, *joins) if _TERM.fullmatch(w)]
         if not wanted:
             return {}
         rows = db.session.execute(_CLOSEST, {"words": wanted, "distance": distance}).all()

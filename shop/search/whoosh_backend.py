@@ -28,7 +28,7 @@ from shop.search.base import (
     Terms,
     price_band,
 )
-from shop.search.joined import Plan, plan, with_pairs
+from shop.search.joined import Plan, pairs, plan
 from shop.text import fold
 
 WRITE_TIMEOUT = 30.0
@@ -36,10 +36,11 @@ FILTER_CACHE_SIZE = 64  # filter document sets kept per thread's searcher
 NOTHING = query.Term("key", "-")  # matches no document (keys are product ids)
 # The fields whose joined syllable pairs are indexed (shop.search.joined), and how much a
 # phrase (two adjacent words of the query that the index holds joined) adds to a match.
-PAIRED = ("name", "producer", "context")
+PAIRED = {"name": "name_pairs", "producer": "producer_pairs", "context": "context_pairs"}
 PHRASE_BOOST = 2.0
 # An index written before the joined pairs lacks this field; it is rebuilt on first use.
 ANALYSIS_MARK = "analysis_pairs"
+JOINED_PREFIX_MIN = 3  # autocomplete looks among the joined pairs from this many letters
 
 
 class FoldFilter(analysis.Filter):
@@ -74,6 +75,11 @@ SCHEMA = fields.Schema(
     price_band=fields.NUMERIC(int, sortable=True),
     created=fields.NUMERIC(int, bits=64, sortable=True),
     valid_until=fields.NUMERIC(int, sortable=True),
+    # The joined pairs of the name, producer and context, apart from their words so that
+    # autocomplete's prefix of one or two letters does not expand over them too.
+    name_pairs=fields.TEXT(analyzer=FOLDING, spelling=True),
+    producer_pairs=fields.TEXT(analyzer=FOLDING),
+    context_pairs=fields.TEXT(analyzer=FOLDING),
     analysis_pairs=fields.STORED,
 )
 
@@ -90,10 +96,13 @@ def _fields(document: dict) -> dict:
         "title": document["name"],
         "producer_name": document["producer"],
         "producer_slug": document["producer_slug"],
-        "name": with_pairs(document["name"]),
+        "name": document["name"],
         "name_exact": document["name"],
-        "producer": with_pairs(document["producer"]),
-        "context": with_pairs(document["context"]),
+        "producer": document["producer"],
+        "context": document["context"],
+        "name_pairs": " ".join(pairs(document["name"])),
+        "producer_pairs": " ".join(pairs(document["producer"])),
+        "context_pairs": " ".join(pairs(document["context"])),
         "description": document["description"],
         "stars": document["stars"],
         "product_set": document["product_set"],
@@ -321,15 +330,15 @@ class WhooshBackend:
 
     @staticmethod
     def _pair_query(term: str) -> query.Query:
-        return query.Or([query.Term(f, term, boost=FIELD_WEIGHTS[f]) for f in PAIRED])
+        return query.Or([query.Term(PAIRED[f], term, boost=FIELD_WEIGHTS[f]) for f in PAIRED])
 
     @staticmethod
     def _known(searcher, word: str) -> bool:
-        return any(searcher.doc_frequency(field, word) for field in PAIRED)
+        return any(searcher.doc_frequency(field, word) for field in (*PAIRED, *PAIRED.values()))
 
     @staticmethod
     def _closest(searcher, word: str, distance: int) -> str | None:
-        for field in ("name", "producer"):
+        for field in ("name", "producer", "name_pairs"):  # "nuocmamm": a pair mistyped
             found = searcher.suggest(field, word, limit=1, maxdist=distance, prefix=1)
             if found:
                 return found[0]
@@ -341,6 +350,11 @@ class WhooshBackend:
             query.Term(field, spelling, boost=FIELD_WEIGHTS[field])
             for spelling in spellings
             for field in ("name", "producer", "context", "description")
+        ]
+        parts += [  # a joined word typed ("caphe") is a pair of the index
+            query.Term(PAIRED[field], spelling, boost=FIELD_WEIGHTS[field])
+            for spelling in spellings
+            for field in PAIRED
         ]
         if exact != spellings[0]:
             parts.append(query.Term("name_exact", exact, boost=FIELD_WEIGHTS["name_exact"]))
@@ -401,7 +415,12 @@ class WhooshBackend:
             ("name", "product", "title", "slug", limit),
             ("producer", "producer", "producer_name", "producer_slug", max(2, limit // 3)),
         ):
-            words = [query.Term(field, w) for w in complete] + [query.Prefix(field, last)]
+            pairs_field = PAIRED[field]
+            words = [query.Or([query.Term(field, w), query.Term(pairs_field, w)]) for w in complete]
+            ending: query.Query = query.Prefix(field, last)
+            if len(last) >= JOINED_PREFIX_MIN:  # "nuocm": the start of a joined pair
+                ending = query.Or([ending, query.Prefix(pairs_field, last)])
+            words.append(ending)
             hits = searcher.search(query.And(words), limit=share * 4, filter=validity, terms=False)
             taken = 0
             for hit in hits:
@@ -425,10 +444,14 @@ class _Vocabulary:
     def known(self, words: set[str]) -> set[str]:
         return {w for w in words if WhooshBackend._known(self.searcher, w)}
 
-    def closest(self, words: list[str], distance: int) -> dict[str, str]:
+    def closest(self, words: list[str], joins: list[str], distance: int) -> dict[str, str]:
         found = {}
         for word in words:
             neighbour = WhooshBackend._closest(self.searcher, word, distance)
             if neighbour:
                 found[word] = neighbour
+        for join in joins:
+            near = self.searcher.suggest("name_pairs", join, limit=1, maxdist=distance, prefix=1)
+            if near:
+                found[join] = near[0]
         return found

@@ -18,10 +18,10 @@ class Vocabulary:
         self.questions += 1
         return {w for w in words if w in KNOWN}
 
-    def closest(self, words, distance):
+    def closest(self, words, joins, distance):
         self.questions += 1
         fixes = {"nuocnam": "nuocmam", "mamm": "mam"}
-        return {w: fixes[w] for w in words if w in fixes}
+        return {w: fixes[w] for w in (*words, *joins) if w in fixes}
 
 
 def test_the_index_holds_each_two_adjacent_folded_syllables_joined():

@@ -4,16 +4,17 @@
 "nuoc nam" (one letter off) the fish sauce before "Nấm linh chi". Both backends do it the
 same way, with the same two pieces:
 
-- **At index time** the name, producer and context fields also hold the joined forms of
-  each two adjacent folded syllables (`with_pairs`: "Cà phê phin" → "Cà phê phin caphe
-  phephin"). A joined word typed by a buyer is then a known word, and a pair of words typed
-  apart that the index holds joined ("ca phe" → "caphe") is a phrase match, which ranks first.
+- **At index time** the name, producer and context are also indexed as the joined forms of
+  each two adjacent folded syllables (`pairs`: "Cà phê phin" → caphe, phephin; PostgreSQL
+  adds them to the same vectors, `with_pairs`, Whoosh to fields of their own). A joined word
+  typed by a buyer is then a known word, and a pair of words typed apart that the index
+  holds joined ("ca phe" → "caphe") is a phrase match, which ranks first.
 - **At query time** (`plan`) a word the index does not know is split into known pieces
   ("chethainguyen" → "che thai nguyen"), else corrected to its closest known word within
   one edit (as before); each two adjacent words of the query are joined, and the joined word,
-  when known, is a bonus for the products holding the pair as a phrase, or, when only a word
-  one edit away is known ("nuocnam" → "nuocmam": two known words, the wrong one among them),
-  an alternative way to match both words.
+  when known, is a bonus for the products holding the pair as a phrase, or, next to a short
+  word, when only a join one edit away is known ("nuocnam" → "nuocmam": two known words, the
+  short one wrong), an alternative way to match both words.
 
 The vocabulary is the index's own words (`Vocabulary`): Whoosh's term lists, PostgreSQL's
 `search_terms`. A plan asks it at most three questions in all (which candidates are known,

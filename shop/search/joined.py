@@ -17,9 +17,10 @@ same way, with the same two pieces:
   short one wrong), an alternative way to match both words.
 
 The vocabulary is the index's own words (`Vocabulary`): Whoosh's term lists, PostgreSQL's
-`search_terms`. A plan asks it at most three questions in all (which candidates are known,
-which joins across the words are, the closest spellings of the unknown), whatever the number
-of words, so the PostgreSQL backend runs a fixed number of statements per search.
+`search_terms`. A plan asks it at most four questions in all (which candidates are known, the
+closest spellings of the unknown words, which joins across split words are known, the
+closest spellings of the joins worth correcting), whatever the number of words, so the
+PostgreSQL backend runs a bounded number of statements per search.
 """
 
 from __future__ import annotations
@@ -170,19 +171,20 @@ def plan(
     candidates |= {a + b for (_x, a), (_y, b) in zip(typed, typed[1:], strict=False)}
     known = vocabulary.known(candidates)
 
-    words = _split_unknown(typed, known)
+    # A misspelt word is corrected ("tuuong" → "tuong"); one with no word an edit away is split
+    # into known pieces ("chethainguyen" → che thai nguyen). Correcting first keeps a typo from
+    # being split into real but unrelated syllables ("tu uong").
+    wrong = sorted({f for _e, f in typed if f not in known and len(f) >= typo_min})
+    closest = vocabulary.closest(wrong, [], distance) if wrong and distance else {}
+    words = _split_unknown(typed, known | set(closest))
 
     joins = [a + b for (_x, a), (_y, b) in zip(words, words[1:], strict=False)]
     missing = {j for j in joins if j not in candidates}
     if missing:  # a join across a split word: not among the first candidates
         known |= vocabulary.known(missing)
-
-    # One question for every correction the plan needs: unknown words, unknown joins.
-    wrong = sorted({f for _e, f in words if f not in known and len(f) >= typo_min})
     odd_joins = _joins_to_correct([f for _e, f in words], known)
-    closest = {}
-    if (wrong or odd_joins) and distance:
-        closest = vocabulary.closest(wrong, odd_joins, distance)
+    if odd_joins and distance:
+        closest |= vocabulary.closest([], odd_joins, distance)
 
     planned = tuple(
         Word(

@@ -427,8 +427,7 @@ class _Vocabulary:
 
 
 # For each word, the nearest term: same first letter (a range scan of the primary key), a
-# length within `distance`, then the edit distance itself (fuzzystrmatch); at equal distance
-# the shorter, so a word ("chen") wins over a joined pair ("chean" for "cheen").
+# length within `distance`, then the edit distance itself (fuzzystrmatch).
 _CLOSEST = sa.text(
     """
     SELECT w.word, t.term
@@ -438,7 +437,7 @@ _CLOSEST = sa.text(
         WHERE term >= left(w.word, 1) AND term < chr(ascii(left(w.word, 1)) + 1)
           AND length(term) BETWEEN length(w.word) - :distance AND length(w.word) + :distance
           AND levenshtein(term, w.word) <= :distance
-        ORDER BY levenshtein(term, w.word), length(term), term
+        ORDER BY levenshtein(term, w.word), term
         LIMIT 1
     ) AS t
     """

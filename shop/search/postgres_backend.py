@@ -24,20 +24,19 @@ from shop.search.base import (
     FIELD_WEIGHTS,
     SUGGEST_DISTANCE,
     TYPO_DISTANCE,
-    TYPO_MIN_LENGTH,
     SearchQuery,
     SearchResult,
     Suggestion,
     Terms,
     price_band,
 )
+from shop.search.joined import Plan, plan, vocabulary_terms, with_pairs
 from shop.search.models import (
     ProductSearch,
     SearchProducerSuggestion,
     SearchSuggestion,
     SearchTerm,
 )
-from shop.text import fold
 
 CONFIG = "vietnamese_folded"
 _TERM = re.compile(r"[a-z0-9]+")
@@ -62,6 +61,7 @@ _RELATIVE = [
 ]
 RANK_WEIGHTS = "{" + ",".join(f"{w:.3f}" for w in _RELATIVE) + "}"
 EXACT_BONUS = FIELD_WEIGHTS["name_exact"] / FIELD_WEIGHTS["name"]
+PHRASE_BONUS = 2.0  # a pair of adjacent query words the index holds joined (a phrase)
 
 _UPSERT = sa.text(
     f"""
@@ -69,9 +69,9 @@ _UPSERT = sa.text(
         producer_slug, stars, product_set, group_code, province, price_min, price_band,
         created_at, valid_until)
     VALUES (:id,
-        setweight(to_tsvector('{CONFIG}', :name), 'A')
-          || setweight(to_tsvector('{CONFIG}', :producer), 'B')
-          || setweight(to_tsvector('{CONFIG}', :context), 'C')
+        setweight(to_tsvector('{CONFIG}', :name_words), 'A')
+          || setweight(to_tsvector('{CONFIG}', :producer_words), 'B')
+          || setweight(to_tsvector('{CONFIG}', :context_words), 'C')
           || setweight(to_tsvector('{CONFIG}', :description), 'D'),
         to_tsvector('simple', :name), :name, :slug, :producer, :producer_slug, :stars,
         :product_set, :group, :province, :price_min, :price_band, :created, :valid_until)
@@ -89,8 +89,8 @@ _UPSERT = sa.text(
 _SUGGESTION_UPSERT = sa.text(
     f"""
     INSERT INTO search_suggestions (product_id, name, slug, words, valid_until)
-    VALUES (:id, CAST(:name AS text), :slug, to_tsvector('{CONFIG}', CAST(:name AS text)),
-        :valid_until)
+    VALUES (:id, CAST(:name AS text), :slug,
+        to_tsvector('{CONFIG}', CAST(:name_words AS text)), :valid_until)
     ON CONFLICT (product_id) DO UPDATE SET
         name = EXCLUDED.name, slug = EXCLUDED.slug, words = EXCLUDED.words,
         valid_until = EXCLUDED.valid_until
@@ -184,7 +184,13 @@ class PostgresBackend:
             session.execute(_UPSERT, [_params(d) for d in documents])
             session.execute(
                 _SUGGESTION_UPSERT,
-                [{key: d[key] for key in ("id", "name", "slug", "valid_until")} for d in documents],
+                [
+                    {
+                        **{key: d[key] for key in ("id", "name", "slug", "valid_until")},
+                        "name_words": with_pairs(d["name"]),
+                    }
+                    for d in documents
+                ],
             )
             producers.update(d["producer_slug"] for d in documents)
         if gone:
@@ -200,12 +206,9 @@ class PostgresBackend:
             )
         self._refresh_producers(producers)
         terms = sorted(
-            {
-                t
-                for d in documents
-                for t in _TERM.findall(fold(f"{d['name']} {d['producer']}"))
-                if 2 <= len(t) <= 60
-            }
+            t
+            for t in vocabulary_terms(f"{d['name']}\n{d['producer']}" for d in documents)
+            if _TERM.fullmatch(t) and 2 <= len(t) <= 60
         )
         if terms:
             session.execute(
@@ -257,20 +260,21 @@ class PostgresBackend:
 
     def search(self, q: SearchQuery) -> SearchResult:
         terms = Terms(_safe(q.terms.exact), _safe(q.terms.folded))
-        require_all = not (len(terms.folded) > 1 and self._few(q, terms))
-        conditions, score = self._matches(q, terms, TYPO_DISTANCE, require_all)
+        planned = plan(terms, _Vocabulary(), TYPO_DISTANCE)
+        require_all = not (len(planned.words) > 1 and self._few(q, planned))
+        conditions, score = self._matches(q, planned, require_all)
         result = self._page(q, conditions, score)
         if terms and result.total < FEW_RESULTS:
             result.suggestion = self._better_spelling(q, terms, result.total)
         return result
 
-    def _few(self, q: SearchQuery, terms: Terms) -> bool:
+    def _few(self, q: SearchQuery, planned: Plan) -> bool:
         """Whether the words alone (before any facet) match fewer than FEW_RESULTS products.
 
         Deciding on the words alone keeps facet counts and narrowed results in agreement.
         """
         words_only = SearchQuery(text=q.text, today=q.today)
-        conditions, _score = self._matches(words_only, terms, TYPO_DISTANCE)
+        conditions, _score = self._matches(words_only, planned)
         found = sa.select(ProductSearch.product_id).where(*conditions).limit(FEW_RESULTS).subquery()
         return db.session.scalar(sa.select(sa.func.count()).select_from(found)) < FEW_RESULTS
 
@@ -291,51 +295,37 @@ class PostgresBackend:
             conditions.append(ps.price_min <= q.price_max)
         return conditions
 
-    def _matches(self, q: SearchQuery, terms: Terms, distance: int, require_all: bool = True):
+    def _matches(self, q: SearchQuery, planned: Plan, require_all: bool = True):
+        """Every word (or, for a pair the index holds one edit away, that joined word instead
+        of the two), phrases ranked first; with `require_all` False, some words."""
         ps = ProductSearch.__table__.c
         conditions = self._filters(q)
-        if not terms:
+        if not planned:
             return conditions, sa.literal(0.0)
-        words = [self._spellings(w, distance) for w in terms.folded]
-        any_word = sa.func.to_tsquery(CONFIG, " | ".join(words))
-        all_words = sa.func.to_tsquery(CONFIG, " & ".join(words))
-        conditions.append(ps.document.op("@@")(all_words if require_all else any_word))
+        words = [
+            f"({' | '.join(w.spellings)})" if len(w.spellings) > 1 else w.folded
+            for w in planned.words
+        ]
+        variants = [" & ".join(words)]
+        for pair in planned.pairs:
+            if not pair.typed:
+                rest = [w for i, w in enumerate(words) if i not in (pair.index, pair.index + 1)]
+                variants.append(" & ".join([*rest, pair.term]))
+        phrases = [pair.term for pair in planned.pairs]
+        every = sa.func.to_tsquery(CONFIG, " | ".join(f"({v})" for v in variants))
+        some = sa.func.to_tsquery(CONFIG, " | ".join(words + phrases))
+        conditions.append(ps.document.op("@@")(every if require_all else some))
         weights = sa.literal_column(f"'{RANK_WEIGHTS}'::real[]")
-        score = sa.func.ts_rank(weights, ps.document, any_word) + 3 * sa.func.ts_rank(
-            weights, ps.document, all_words
+        score = sa.func.ts_rank(weights, ps.document, some) + 3 * sa.func.ts_rank(
+            weights, ps.document, every
         )
-        if terms.has_diacritics:
-            exact = sa.func.to_tsquery("simple", " | ".join(terms.exact))
+        if phrases:
+            phrase = sa.func.to_tsquery(CONFIG, " | ".join(phrases))
+            score = score + PHRASE_BONUS * sa.func.ts_rank(weights, ps.document, phrase)
+        if planned.has_diacritics:
+            exact = sa.func.to_tsquery("simple", " | ".join(w.exact for w in planned.words))
             score = score + EXACT_BONUS * sa.func.ts_rank(ps.name_exact, exact)
         return conditions, score
-
-    def _spellings(self, word: str, distance: int) -> str:
-        """The word, or "(word | neighbour)" when it is unknown and a known word is close."""
-        if len(word) < TYPO_MIN_LENGTH or distance == 0 or self._known(word):
-            return word
-        neighbour = self._closest(word, distance)
-        return f"({word} | {neighbour})" if neighbour else word
-
-    def _known(self, word: str) -> bool:
-        return (
-            db.session.scalar(sa.select(SearchTerm.term).where(SearchTerm.term == word)) is not None
-        )
-
-    def _closest(self, word: str, distance: int) -> str | None:
-        """The known word fewest edits away (same first letter), within `distance` edits."""
-        edits = sa.func.levenshtein(SearchTerm.term, word)
-        first, after = word[0], chr(ord(word[0]) + 1)
-        return db.session.scalar(
-            sa.select(SearchTerm.term)
-            .where(
-                SearchTerm.term >= first,
-                SearchTerm.term < after,
-                sa.func.length(SearchTerm.term).between(len(word) - distance, len(word) + distance),
-                edits <= distance,
-            )
-            .order_by(edits, SearchTerm.term)
-            .limit(1)
-        )
 
     def _page(self, q: SearchQuery, conditions, score) -> SearchResult:
         ps = ProductSearch.__table__.c
@@ -380,19 +370,12 @@ class PostgresBackend:
 
     def _better_spelling(self, q: SearchQuery, terms: Terms, found: int) -> str | None:
         """A respelling of the query that finds more than the `found` it found, if any."""
-        corrected = []
-        for word in terms.folded:
-            if len(word) < 3 or self._known(word):
-                corrected.append(word)
-                continue
-            closest = self._closest(word, SUGGEST_DISTANCE)
-            if closest is None:  # a word we cannot place: no suggestion beats a wrong one
-                return None
-            corrected.append(closest)
-        corrected = tuple(corrected)
-        if corrected == terms.folded:
-            return None
-        conditions, _score = self._matches(q, Terms(corrected, corrected), 0, require_all=False)
+        wider = plan(terms, _Vocabulary(), SUGGEST_DISTANCE, typo_min=3)
+        if not wider.respelt or wider.unplaced:
+            return None  # nothing to respell, or a word we cannot place: better no suggestion
+        corrected = wider.corrected
+        again = plan(Terms(corrected, corrected), _Vocabulary(), 0)
+        conditions, _score = self._matches(q, again, require_all=False)
         better = db.session.scalar(
             sa.select(sa.func.count()).select_from(ProductSearch).where(*conditions)
         )
@@ -422,6 +405,45 @@ def _session():
     return db.session
 
 
+class _Vocabulary:
+    """`search_terms`, for splitting and correcting a query (shop.search.joined): one
+    statement for which words are known, one for the closest spellings of all the others."""
+
+    def known(self, words: set[str]) -> set[str]:
+        wanted = sorted(w for w in words if _TERM.fullmatch(w))
+        if not wanted:
+            return set()
+        return set(
+            db.session.scalars(sa.select(SearchTerm.term).where(SearchTerm.term.in_(wanted)))
+        )
+
+    def closest(self, words: list[str], joins: list[str], distance: int) -> dict[str, str]:
+        """The known word fewest edits away (same first letter), within `distance` edits."""
+        wanted = [w for w in (*words, *joins) if _TERM.fullmatch(w)]
+        if not wanted:
+            return {}
+        rows = db.session.execute(_CLOSEST, {"words": wanted, "distance": distance}).all()
+        return {word: term for word, term in rows}
+
+
+# For each word, the nearest term: same first letter (a range scan of the primary key), a
+# length within `distance`, then the edit distance itself (fuzzystrmatch).
+_CLOSEST = sa.text(
+    """
+    SELECT w.word, t.term
+    FROM unnest(CAST(:words AS text[])) AS w(word)
+    CROSS JOIN LATERAL (
+        SELECT term FROM search_terms
+        WHERE term >= left(w.word, 1) AND term < chr(ascii(left(w.word, 1)) + 1)
+          AND length(term) BETWEEN length(w.word) - :distance AND length(w.word) + :distance
+          AND levenshtein(term, w.word) <= :distance
+        ORDER BY levenshtein(term, w.word), term
+        LIMIT 1
+    ) AS t
+    """
+)
+
+
 def _params(document: dict) -> dict:
     return {
         **{
@@ -444,4 +466,7 @@ def _params(document: dict) -> dict:
             )
         },
         "price_band": price_band(document["price_min"]),
+        "name_words": with_pairs(document["name"]),
+        "producer_words": with_pairs(document["producer"]),
+        "context_words": with_pairs(document["context"]),
     }

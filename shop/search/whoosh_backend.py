@@ -22,18 +22,25 @@ from shop.search.base import (
     FIELD_WEIGHTS,
     SUGGEST_DISTANCE,
     TYPO_DISTANCE,
-    TYPO_MIN_LENGTH,
     SearchQuery,
     SearchResult,
     Suggestion,
     Terms,
     price_band,
 )
+from shop.search.joined import Plan, pairs, plan
 from shop.text import fold
 
 WRITE_TIMEOUT = 30.0
 FILTER_CACHE_SIZE = 64  # filter document sets kept per thread's searcher
 NOTHING = query.Term("key", "-")  # matches no document (keys are product ids)
+# The fields whose joined syllable pairs are indexed (shop.search.joined), and how much a
+# phrase (two adjacent words of the query that the index holds joined) adds to a match.
+PAIRED = {"name": "name_pairs", "producer": "producer_pairs", "context": "context_pairs"}
+PHRASE_BOOST = 2.0
+# An index written before the joined pairs lacks this field; it is rebuilt on first use.
+ANALYSIS_MARK = "analysis_pairs"
+JOINED_PREFIX_MIN = 3  # autocomplete looks among the joined pairs from this many letters
 
 
 class FoldFilter(analysis.Filter):
@@ -68,6 +75,12 @@ SCHEMA = fields.Schema(
     price_band=fields.NUMERIC(int, sortable=True),
     created=fields.NUMERIC(int, bits=64, sortable=True),
     valid_until=fields.NUMERIC(int, sortable=True),
+    # The joined pairs of the name, producer and context, apart from their words so that
+    # autocomplete's prefix of one or two letters does not expand over them too.
+    name_pairs=fields.TEXT(analyzer=FOLDING, spelling=True),
+    producer_pairs=fields.TEXT(analyzer=FOLDING),
+    context_pairs=fields.TEXT(analyzer=FOLDING),
+    analysis_pairs=fields.STORED,
 )
 
 
@@ -87,6 +100,9 @@ def _fields(document: dict) -> dict:
         "name_exact": document["name"],
         "producer": document["producer"],
         "context": document["context"],
+        "name_pairs": " ".join(pairs(document["name"])),
+        "producer_pairs": " ".join(pairs(document["producer"])),
+        "context_pairs": " ".join(pairs(document["context"])),
         "description": document["description"],
         "stars": document["stars"],
         "product_set": document["product_set"],
@@ -142,7 +158,11 @@ class WhooshBackend:
             if self._index is None:
                 if not self.path.is_dir() or not any(self.path.glob("_MAIN_*.toc")):
                     raise IndexUnavailable(f"no index in {self.path}")
-                self._index = _open_dir(self.path)
+                opened = _open_dir(self.path)
+                if ANALYSIS_MARK not in opened.schema.names():
+                    opened.close()
+                    raise IndexUnavailable("the index predates joined syllables")
+                self._index = opened
             return self._index
 
     def exists(self) -> bool:
@@ -227,10 +247,11 @@ class WhooshBackend:
         terms = q.terms
         if not terms:
             return self._run(searcher, q, query.Every())
-        strict = self._text_query(searcher, terms, TYPO_DISTANCE)
-        if len(terms.folded) > 1 and self._few(searcher, q, strict):
+        planned = plan(terms, _Vocabulary(searcher), TYPO_DISTANCE)
+        strict = self._text_query(planned)
+        if len(planned.words) > 1 and self._few(searcher, q, strict):
             # Few products have every word: also show those with some, all-word ones first.
-            strict = self._text_query(searcher, terms, TYPO_DISTANCE, require_all=False)
+            strict = self._text_query(planned, require_all=False)
         result = self._run(searcher, q, strict)
         if result.total < FEW_RESULTS:
             result.suggestion = self._better_spelling(searcher, q, terms, result.total)
@@ -285,37 +306,43 @@ class WhooshBackend:
         counts = {name: sorted(hits.results.groups(name).items()) for name in facets}
         return SearchResult(ids=ids, total=hits.total, facets=counts)
 
-    def _text_query(
-        self, searcher, terms: Terms, distance: int, require_all: bool = True
-    ) -> query.Query:
-        groups = [
-            self._word_query(exact, self._spellings(searcher, folded, distance))
-            for exact, folded in zip(terms.exact, terms.folded, strict=True)
-        ]
-        if len(groups) == 1:
-            return groups[0]
-        if require_all:
-            return query.And(groups)
-        # Products with some of the words, those with all of them scoring far higher.
-        return query.Or([query.And(groups, boost=3.0), query.Or(groups)])
+    def _text_query(self, planned: Plan, require_all: bool = True) -> query.Query:
+        """Every word (or, for a pair the index holds one edit away, that joined word
+        instead of the two), phrases ranked first; with `require_all` False, some words."""
+        groups = [self._word_query(word.exact, list(word.spellings)) for word in planned.words]
+        match = groups[0] if len(groups) == 1 else query.And(groups)
+        variants = []
+        for pair in planned.pairs:
+            if pair.typed:
+                continue
+            rest = [g for i, g in enumerate(groups) if i not in (pair.index, pair.index + 1)]
+            joined = self._pair_query(pair.term)
+            variants.append(query.And([*rest, joined]) if rest else joined)
+        if variants:
+            match = query.Or([match, *variants])
+        phrases = [self._pair_query(pair.term) for pair in planned.pairs]
+        if not require_all:
+            # Products with some of the words, those with all of them scoring far higher.
+            match = query.Or([query.And([match], boost=3.0), query.Or(groups + phrases)])
+        if phrases:
+            match = query.AndMaybe(match, query.Or(phrases, boost=PHRASE_BOOST))
+        return match
+
+    @staticmethod
+    def _pair_query(term: str) -> query.Query:
+        return query.Or([query.Term(PAIRED[f], term, boost=FIELD_WEIGHTS[f]) for f in PAIRED])
 
     @staticmethod
     def _known(searcher, word: str) -> bool:
-        return any(searcher.doc_frequency(field, word) for field in ("name", "producer", "context"))
+        return any(searcher.doc_frequency(field, word) for field in (*PAIRED, *PAIRED.values()))
 
-    def _closest(self, searcher, word: str, distance: int) -> str | None:
-        for field in ("name", "producer"):
+    @staticmethod
+    def _closest(searcher, word: str, distance: int) -> str | None:
+        for field in ("name", "producer", "name_pairs"):  # "nuocmamm": a pair mistyped
             found = searcher.suggest(field, word, limit=1, maxdist=distance, prefix=1)
             if found:
                 return found[0]
         return None
-
-    def _spellings(self, searcher, word: str, distance: int) -> list[str]:
-        """The word, plus its closest known neighbour when the word itself is unknown."""
-        if len(word) < TYPO_MIN_LENGTH or self._known(searcher, word):
-            return [word]
-        neighbour = self._closest(searcher, word, distance)
-        return [word, neighbour] if neighbour else [word]
 
     @staticmethod
     def _word_query(exact: str, spellings: list[str]) -> query.Query:
@@ -323,6 +350,11 @@ class WhooshBackend:
             query.Term(field, spelling, boost=FIELD_WEIGHTS[field])
             for spelling in spellings
             for field in ("name", "producer", "context", "description")
+        ]
+        parts += [  # a joined word typed ("caphe") is a pair of the index
+            query.Term(PAIRED[field], spelling, boost=FIELD_WEIGHTS[field])
+            for spelling in spellings
+            for field in PAIRED
         ]
         if exact != spellings[0]:
             parts.append(query.Term("name_exact", exact, boost=FIELD_WEIGHTS["name_exact"]))
@@ -354,23 +386,18 @@ class WhooshBackend:
             return newest
         if sort == "stars":
             return [sorting.FieldFacet("stars", reverse=True), sorting.ScoreFacet()]
-        return None  # relevance
+        # Relevance; equally relevant products (the shop's coffees for "caphe") newest first,
+        # as on PostgreSQL, rather than in whatever order the index segments hold them.
+        return [sorting.ScoreFacet(), newest]
 
     def _better_spelling(self, searcher, q: SearchQuery, terms: Terms, found: int) -> str | None:
         """A respelling of the query that finds more than the `found` it found, if any."""
-        corrected = []
-        for word in terms.folded:
-            if len(word) < 3 or self._known(searcher, word):
-                corrected.append(word)
-                continue
-            closest = self._closest(searcher, word, SUGGEST_DISTANCE)
-            if closest is None:  # a word we cannot place: no suggestion beats a wrong one
-                return None
-            corrected.append(closest)
-        corrected = tuple(corrected)
-        if corrected == terms.folded:
-            return None
-        better = self._text_query(searcher, Terms(corrected, corrected), 0, require_all=False)
+        wider = plan(terms, _Vocabulary(searcher), SUGGEST_DISTANCE, typo_min=3)
+        if not wider.respelt or wider.unplaced:
+            return None  # nothing to respell, or a word we cannot place: better no suggestion
+        corrected = wider.corrected
+        again = plan(Terms(corrected, corrected), _Vocabulary(searcher), 0)
+        better = self._text_query(again, require_all=False)
         allowed = self._allowed(searcher, self._filter(q))
         hits = searcher.search(better, limit=1, filter=allowed, terms=False)
         return " ".join(corrected) if hits.estimated_length() > found else None
@@ -388,7 +415,12 @@ class WhooshBackend:
             ("name", "product", "title", "slug", limit),
             ("producer", "producer", "producer_name", "producer_slug", max(2, limit // 3)),
         ):
-            words = [query.Term(field, w) for w in complete] + [query.Prefix(field, last)]
+            pairs_field = PAIRED[field]
+            words = [query.Or([query.Term(field, w), query.Term(pairs_field, w)]) for w in complete]
+            ending: query.Query = query.Prefix(field, last)
+            if len(last) >= JOINED_PREFIX_MIN:  # "nuocm": the start of a joined pair
+                ending = query.Or([ending, query.Prefix(pairs_field, last)])
+            words.append(ending)
             hits = searcher.search(query.And(words), limit=share * 4, filter=validity, terms=False)
             taken = 0
             for hit in hits:
@@ -400,4 +432,26 @@ class WhooshBackend:
                 taken += 1
                 if taken >= share:
                     break
+        return found
+
+
+class _Vocabulary:
+    """The index's own words, for splitting and correcting a query (shop.search.joined)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+
+    def known(self, words: set[str]) -> set[str]:
+        return {w for w in words if WhooshBackend._known(self.searcher, w)}
+
+    def closest(self, words: list[str], joins: list[str], distance: int) -> dict[str, str]:
+        found = {}
+        for word in words:
+            neighbour = WhooshBackend._closest(self.searcher, word, distance)
+            if neighbour:
+                found[word] = neighbour
+        for join in joins:
+            near = self.searcher.suggest("name_pairs", join, limit=1, maxdist=distance, prefix=1)
+            if near:
+                found[join] = near[0]
         return found

@@ -57,7 +57,11 @@ def details():
     if cart is None:
         return _back_to_cart()
     form = DeliveryForm(methods=services.available_methods(), data=_prefill())
+    if current_user.is_authenticated:
+        form.email_optional()
     if form.validate_on_submit():
+        if not form.email.data and current_user.is_authenticated:
+            form.email.data = current_user.email
         try:
             _delivery(form.data).check()
             holds.check_room(

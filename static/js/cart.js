@@ -44,4 +44,9 @@ document.querySelectorAll("[data-stepper]").forEach(function (stepper) {
       input.dispatchEvent(new Event("change", { bubbles: true }));
     });
   });
+  if (stepper.hasAttribute("data-submit")) {
+    var update = input.form.querySelector("[data-update]");
+    if (update) update.classList.add("visually-hidden");
+    input.addEventListener("change", function () { input.form.submit(); });
+  }
 });

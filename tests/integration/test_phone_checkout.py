@@ -9,14 +9,11 @@ import sqlalchemy as sa
 
 from shop.orders.models import Order
 from tests.factories import make_user
-from tests.integration.test_checkout import (  # noqa: F401 (fixtures)
-    DETAILS,
-    add,
-    checkout,
-    csrf,
-    place,
-    shop_world,
-)
+from tests.integration import test_checkout as base
+from tests.integration.test_checkout import DETAILS, add, checkout, place
+
+shop_world = base.shop_world  # the fixtures of the checkout tests
+csrf = base.csrf
 
 
 def test_the_cart_shows_thumbnails_steppers_and_what_is_missing_for_free_shipping(

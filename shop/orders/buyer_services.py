@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import User
@@ -12,7 +13,9 @@ from shop.cart import services as carts
 from shop.cart.models import Cart
 from shop.enums import OrderStatus
 from shop.extensions import db
+from shop.errors import Refused
 from shop.orders import states
+from shop.orders.cancel_reasons import CANCEL_REASONS
 from shop.orders.models import Order, SubOrder
 
 ORDERS_PER_PAGE = 20
@@ -45,20 +48,26 @@ class Cancelled:
     refund_status: str | None
 
 
-def cancel_shipment(sub: SubOrder, buyer: User | None) -> Cancelled:
+def cancel_shipment(sub: SubOrder, buyer: User | None, reason: str | None = None) -> Cancelled:
     """The buyer cancels a shipment not yet packed: one transaction, committed.
+
+    `reason` is a code of CANCEL_REASONS (or None: the buyer did not say); it is kept on the
+    shipment by the UPDATE that cancels it. An unknown code is refused before anything.
 
     Raises states.TransitionRefused (nothing written) when the shipment is too far along, or
     is already cancelled (AlreadyThere: a double click, another tab, the producer or the
     hold running out went first). Stock, the refund, the producer's e-mail and the Stripe
     calls after the commit follow from the state machine, once.
     """
+    if reason is not None and reason not in CANCEL_REASONS:
+        raise Refused(_l("Choose a reason from the list, or none."))
     try:
         states.transition(
             sub,
             OrderStatus.CANCELLED,
             role=states.BUYER,
             actor_id=buyer.id if buyer is not None else None,
+            cancel_reason=reason,
         )
     except states.TransitionRefused:
         db.session.rollback()

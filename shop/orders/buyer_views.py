@@ -7,7 +7,7 @@ timeline and the buttons are template globals defined here.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,9 +16,11 @@ from shop.cart import services as carts
 from shop.checkout.forms import PAYMENT_LABELS
 from shop.checkout.views import MY_ORDERS_KEY
 from shop.enums import OrderStatus
+from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.orders import buyer_services, refunds, states
+from shop.orders.cancel_reasons import CANCEL_REASONS
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
 from shop.orders.views import bp
@@ -27,6 +29,7 @@ from shop.paging import page_arg
 bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
 bp.add_app_template_global(PAYMENT_LABELS, "payment_method_labels")
+bp.add_app_template_global(CANCEL_REASONS, "cancel_reasons")
 
 
 @bp.app_template_global()
@@ -86,10 +89,14 @@ def cancel_shipment(number: str, sub_order_id: int):
     if sub is None:
         abort(404)
     buyer = current_user if current_user.is_authenticated else None
+    reason = (request.form.get("reason") or "").strip()[:30] or None
     try:
-        cancelled = buyer_services.cancel_shipment(sub, buyer)
+        cancelled = buyer_services.cancel_shipment(sub, buyer, reason)
     except states.TransitionRefused as refused:
         flash(str(refused.message), refused.category)
+        return redirect(url_for("checkout.order", number=number))
+    except Refused as refused:
+        flash(str(refused.message), "error")
         return redirect(url_for("checkout.order", number=number))
     flash(
         _("The shipment from %(producer)s is cancelled.", producer=cancelled.producer_name),

@@ -103,6 +103,8 @@ class SubOrder(db.Model):
     # "refunded" (done), "manual" (a bank transfer staff must refund by hand).
     refund_status: Mapped[str | None] = mapped_column(sa.String(20))
     refund_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    # Why the buyer cancelled (a code of shop/orders/cancel_reasons.py), if they said.
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(30))
 
     order: Mapped[Order] = relationship(back_populates="sub_orders")
     events: Mapped[list[SubOrderEvent]] = relationship(

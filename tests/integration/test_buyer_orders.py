@@ -365,3 +365,45 @@ def test_after_a_cancelled_shipment_the_order_asks_only_for_what_still_comes(
     db.session.commit()
     paid = db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).all()
     assert [p.amount for p in paid] == [230_000]
+
+
+def test_cancelling_asks_to_confirm_offers_reasons_and_keeps_the_one_chosen(
+    db, world, order, signed_in
+):
+    coffee, honey = order.sub_orders
+    client = signed_in(world["buyer"])
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    box = page.split('data-testid="cancel-box"', 1)[1].split("</details>", 1)[0]
+    assert 'name="reason" value="changed_mind"' in box and "I changed my mind" in box
+    assert "This cannot be undone." in box and "Yes, cancel this shipment" in box
+
+    html = post(
+        client, f"/orders/{order.number}/shipments/{coffee.id}/cancel", reason="found_elsewhere"
+    ).get_data(as_text=True)
+
+    db.session.expire_all()
+    assert (coffee.status, coffee.cancel_reason) == (S.CANCELLED, "found_elsewhere")
+    assert "Thank you! Order" not in html  # one shipment gone: no "your order is placed"
+    shipment = html.split('data-testid="shipment"')[1]
+    assert "You cancelled this shipment on 30/11/2026." in shipment
+    assert "Reason: I found it cheaper elsewhere" in shipment
+
+    html = post(client, f"/orders/{order.number}/shipments/{honey.id}/cancel").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert (honey.status, honey.cancel_reason) == (S.CANCELLED, None)  # no reason given
+    assert f"Order {order.number} is cancelled" in html
+    assert "All its 2 shipments are cancelled: nothing will be sent." in html
+
+
+def test_a_made_up_cancel_reason_is_refused_and_nothing_changes(db, world, order, signed_in):
+    coffee = order.sub_orders[0]
+    client = signed_in(world["buyer"])
+    html = post(
+        client, f"/orders/{order.number}/shipments/{coffee.id}/cancel", reason="<b>x</b>"
+    ).get_data(as_text=True)
+    assert "Choose a reason from the list, or none." in html
+    db.session.expire_all()
+    assert (coffee.status, coffee.cancel_reason) == (S.PLACED, None)
+    assert stock(db, world["coffee"]) == 3

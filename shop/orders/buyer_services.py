@@ -12,8 +12,8 @@ from shop.accounts.models import User
 from shop.cart import services as carts
 from shop.cart.models import Cart
 from shop.enums import OrderStatus
-from shop.extensions import db
 from shop.errors import Refused
+from shop.extensions import db
 from shop.orders import states
 from shop.orders.cancel_reasons import CANCEL_REASONS
 from shop.orders.models import Order, SubOrder

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.cart import services as carts
 from shop.cart.models import Cart
-from shop.enums import OrderStatus
+from shop.catalog.models import ProductImage
+from shop.enums import OrderStatus, PaymentMethod, PaymentStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.orders import states
@@ -21,17 +22,61 @@ from shop.orders.models import Order, SubOrder
 ORDERS_PER_PAGE = 20
 
 
-def orders_of(user_id: int, page: int = 1) -> tuple[list[Order], bool]:
-    """One page of the user's orders, newest first, and whether an older page exists."""
+# My orders' tabs, by what the buyer waits for: each is a condition on the order's own columns.
+TABS = ("all", "to_pay", "to_ship", "shipping", "delivered", "cancelled")
+_AWAITING_PAYMENT = sa.and_(
+    Order.payment_method != PaymentMethod.COD,
+    Order.payment_status == PaymentStatus.UNPAID,
+    Order.status != OrderStatus.CANCELLED,
+)
+_TAB_FILTERS = {
+    "to_pay": _AWAITING_PAYMENT,
+    "to_ship": sa.and_(
+        sa.not_(_AWAITING_PAYMENT),
+        Order.status.in_([OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PACKED]),
+    ),
+    "shipping": Order.status == OrderStatus.SHIPPED,
+    "delivered": Order.status == OrderStatus.DELIVERED,
+    "cancelled": Order.status == OrderStatus.CANCELLED,
+}
+
+
+def orders_of(user_id: int, page: int = 1, tab: str = "all") -> tuple[list[Order], bool]:
+    """One page of the user's orders in a tab, newest first, and whether an older page exists."""
+    query = sa.select(Order).where(Order.user_id == user_id)
+    if tab in _TAB_FILTERS:
+        query = query.where(_TAB_FILTERS[tab])
     rows = db.session.scalars(
-        sa.select(Order)
-        .where(Order.user_id == user_id)
-        .options(selectinload(Order.sub_orders))  # the amount due and progress of each
+        query.options(selectinload(Order.sub_orders).selectinload(SubOrder.lines))
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .offset((max(page, 1) - 1) * ORDERS_PER_PAGE)
         .limit(ORDERS_PER_PAGE + 1)
     ).all()
     return list(rows[:ORDERS_PER_PAGE]), len(rows) > ORDERS_PER_PAGE
+
+
+def tab_counts(user_id: int) -> dict[str, int]:
+    """How many of the user's orders each tab holds (one query)."""
+    columns = [
+        sa.func.count(sa.case((condition, 1))).label(tab) for tab, condition in _TAB_FILTERS.items()
+    ]
+    row = db.session.execute(
+        sa.select(sa.func.count(Order.id).label("all"), *columns).where(Order.user_id == user_id)
+    ).one()
+    return dict(row._mapping)
+
+
+def thumbnails(orders: list[Order]) -> dict[int, ProductImage]:
+    """The first photo of each product in these orders, by product id (one query)."""
+    product_ids = {line.product_id for o in orders for sub in o.sub_orders for line in sub.lines}
+    if not product_ids:
+        return {}
+    images = db.session.scalars(
+        sa.select(ProductImage)
+        .where(ProductImage.product_id.in_(product_ids))
+        .order_by(ProductImage.product_id, ProductImage.position.desc(), ProductImage.id.desc())
+    )
+    return {image.product_id: image for image in images}  # the last one kept: the first photo
 
 
 def shipment_of(order: Order, sub_order_id: int) -> SubOrder | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -23,6 +24,7 @@ from shop.orders import buyer_services, refunds, states
 from shop.orders.cancel_reasons import CANCEL_REASONS
 from shop.orders.cancellation import CARD_REFUND_PENDING, MANUAL_REFUND
 from shop.orders.models import Order, SubOrder
+from shop.orders.tracking import tracking_url
 from shop.orders.views import bp
 from shop.paging import page_arg
 
@@ -30,6 +32,7 @@ bp.add_app_template_global(states.STATUS_LABELS, "shipment_status_labels")
 bp.add_app_template_global(refunds.REFUND_LABELS, "refund_labels")
 bp.add_app_template_global(PAYMENT_LABELS, "payment_method_labels")
 bp.add_app_template_global(CANCEL_REASONS, "cancel_reasons")
+bp.add_app_template_global(tracking_url)
 
 
 @bp.app_template_global()
@@ -71,14 +74,31 @@ def _buyers_order(number: str) -> Order:
 def my_orders():
     """The signed-in buyer's orders, newest first."""
     page = page_arg()
-    orders, has_more = buyer_services.orders_of(current_user.id, page)
+    tab = request.args.get("tab", "all")
+    if tab not in buyer_services.TABS:
+        tab = "all"
+    orders, has_more = buyer_services.orders_of(current_user.id, page, tab)
     return render_template(
         "orders/buyer_orders.html",
         orders=orders,
         page=page,
         has_more=has_more,
+        tab=tab,
+        tabs=[(name, TAB_LABELS[name]) for name in buyer_services.TABS],
+        counts=buyer_services.tab_counts(current_user.id),
+        thumbs=buyer_services.thumbnails(orders),
         payment_labels=PAYMENT_LABELS,
     )
+
+
+TAB_LABELS = {
+    "all": _l("All"),
+    "to_pay": _l("To pay"),
+    "to_ship": _l("To ship"),
+    "shipping": _l("On the way"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 @bp.post("/orders/<number>/shipments/<int:sub_order_id>/cancel")

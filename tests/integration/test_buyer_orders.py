@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -407,3 +408,76 @@ def test_a_made_up_cancel_reason_is_refused_and_nothing_changes(db, world, order
     db.session.expire_all()
     assert (coffee.status, coffee.cancel_reason) == (S.PLACED, None)
     assert stock(db, world["coffee"]) == 3
+
+
+def test_my_orders_has_tabs_by_state_with_names_thumbnails_and_tracking_links(db, world, signed_in):
+    from shop.catalog.models import ProductImage
+
+    db.session.add(ProductImage(product_id=world["coffee"].id, key="a" * 64, width=800, height=600))
+    to_pay = place_for(db, world["buyer"], (world["honey"], 1), method=PaymentMethod.BANK_TRANSFER)
+    to_ship = place_for(db, world["buyer"], (world["honey"], 1))
+    shipping = place_for(db, world["buyer"], (world["coffee"], 1))
+    walk(shipping.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED)
+    delivered = place_for(db, world["buyer"], (world["coffee"], 1))
+    walk(delivered.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    cancelled = place_for(db, world["buyer"], (world["honey"], 1))
+    walk(cancelled.sub_orders[0], S.CANCELLED)
+    db.session.commit()
+    client = signed_in(world["buyer"])
+
+    html = client.get("/account/orders").get_data(as_text=True)
+    counts = dict(re.findall(r'data-testid="tab-(\w+)">[^<]*<span class="tab-count">(\d+)<', html))
+    assert counts == {
+        "all": "5",
+        "to_pay": "1",
+        "to_ship": "1",
+        "shipping": "1",
+        "delivered": "1",
+        "cancelled": "1",
+    }
+    assert "Cà phê hạt · Túi 500g" in html and "Mật ong bạc hà · Chai 500ml" in html
+    assert html.count('data-testid="order-thumb"') == 2  # the two coffee orders
+    link = "https://donhang.ghn.vn/?order_code=GHN123456"
+    assert html.count(f'href="{link}"') == 2  # the shipping and the delivered coffee
+
+    expected = {
+        "to_pay": to_pay,
+        "to_ship": to_ship,
+        "shipping": shipping,
+        "delivered": delivered,
+        "cancelled": cancelled,
+    }
+    for tab, only in expected.items():
+        page = client.get(f"/account/orders?tab={tab}").get_data(as_text=True)
+        shown = [o.number for o in expected.values() if o.number in page]
+        assert shown == [only.number], tab
+        assert f'aria-current="page" data-testid="tab-{tab}"' in page
+    delivered_page = client.get("/account/orders?tab=delivered").get_data(as_text=True)
+    assert 'data-testid="cod-paid">paid in cash on delivery<' in delivered_page
+    order_page = client.get(f"/orders/{shipping.number}").get_data(as_text=True)
+    assert f'href="{link}"' in order_page
+
+
+def test_a_delivered_cash_shipment_shows_as_paid_while_the_rest_of_the_order_travels(
+    db, world, order, signed_in
+):
+    coffee, honey = order.sub_orders
+    walk(coffee, S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    html = signed_in(world["buyer"]).get(f"/orders/{order.number}").get_data(as_text=True)
+    coffee_part, honey_part = html.split('data-testid="shipment"')[1:3]
+    assert "paid in cash on delivery" in coffee_part
+    assert "paid in cash on delivery" not in honey_part
+
+
+def test_the_review_form_offers_five_tappable_stars(db, world, order, signed_in):
+    walk(order.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    html = signed_in(world["buyer"]).get(f"/orders/{order.number}").get_data(as_text=True)
+    form = html.split('data-testid="review-form"', 1)[1].split("</form>", 1)[0]
+    stars = re.findall(
+        r'<label class="star"><input type="radio" name="rating" value="(\d)" required>'
+        r'<span class="star-shape" aria-hidden="true">★</span>',
+        form,
+    )
+    assert stars == ["1", "2", "3", "4", "5"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g
 
+from shop import compression
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
+    compression.init_app(app)
     return app
 
 

@@ -19,7 +19,8 @@ document.querySelectorAll("[data-address]").forEach(function (box) {
     ward.appendChild(first);
     items.forEach(function (option) { ward.appendChild(option); });
     ward.value = chosen;
-    if (ward.value !== chosen && items.length === 1) ward.value = items[0].value;
+    if (!ward.value && items.length === 1) ward.value = items[0].value;
+    if (ward.selectedIndex < 0) ward.selectedIndex = 0;
   }
   if (filter) {
     filterBox.hidden = false;

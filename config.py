@@ -114,6 +114,8 @@ class Config:
     # Shipping per producer when the producer sets nothing (whole VND).
     SHIPPING_FEE = _env_int("SHIPPING_FEE", 30_000)
     FREE_SHIPPING_FROM = _env_int("FREE_SHIPPING_FROM", 500_000)
+    # Gzip text answers in the app (shop/compression.py); off when a proxy in front does it.
+    COMPRESS_RESPONSES = _env_bool("COMPRESS_RESPONSES", True)
     # Unpaid card and bank-transfer orders keep their stock this long, then are released
     # (`flask orders release-expired`); staff must confirm a transfer within this window.
     PAYMENT_HOLD_MINUTES = _env_int("PAYMENT_HOLD_MINUTES", 120)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from shop import compression
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
+    compression.init_app(app)
     return app
 
 

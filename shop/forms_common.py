@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, IntegerField, PasswordField, StringField
+from wtforms import DateField, EmailField, IntegerField, PasswordField, StringField, TelField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from shop.phones import InvalidPhone, normalize_mobile
@@ -67,7 +67,8 @@ class MobileNumber:
 
 def phone_field(optional: bool = True):
     validators = [Optional()] if optional else [required()]
-    return StringField(_l("Mobile phone"), validators=[*validators, max_length(20), MobileNumber()])
+    # type="tel": a phone opens its number keypad for it
+    return TelField(_l("Mobile phone"), validators=[*validators, max_length(20), MobileNumber()])
 
 
 def full_name_field():

@@ -124,6 +124,27 @@ STOCK_REASONS = {
 }
 
 # The names templates know them by (besides what a view passes itself).
+# Why a buyer cancels a shipment: the reasons the cancel form offers, stored as codes in
+# sub_orders.cancel_reason.
+CANCEL_REASONS = {
+    "changed_mind": _l("I changed my mind"),
+    "ordered_by_mistake": _l("I ordered the wrong product or quantity"),
+    "wrong_details": _l("The address or phone number is wrong"),
+    "too_slow": _l("It takes too long to be sent"),
+    "found_elsewhere": _l("I found it cheaper elsewhere"),
+    "other": _l("Another reason"),
+}
+# The buyer's order list, by state (shop.orders.buyer_services.TABS).
+ORDER_TAB_LABELS = {
+    "all": _l("All"),
+    "to_pay": _l("To pay"),
+    "to_ship": _l("To ship"),
+    "shipping": _l("On the way"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+}
+
+
 TEMPLATE_GLOBALS = {
     "legal_forms": LEGAL_FORM_LABELS,
     "producer_status_labels": PRODUCER_STATUS_LABELS,
@@ -136,6 +157,7 @@ TEMPLATE_GLOBALS = {
     "actor_labels": ACTOR_LABELS,
     "payment_method_labels": PAYMENT_METHOD_LABELS,
     "unlisted_reasons": UNLISTED_REASONS,
+    "cancel_reasons": CANCEL_REASONS,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -47,12 +48,30 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
+class EncodedSubject(str):
+    """A Subject header whose encoded words keep the spaces between words inside them.
+
+    The email package's own folding splits a long non-ASCII subject between encoded words at
+    a space, and RFC 2047 readers drop whitespace between encoded words: "người mua đã hủy"
+    arrived as "người muađã hủy". email.header.Header puts each space inside a word instead.
+    (EmailPolicy keeps a value that has `name` as it is, and folds it with its `fold`.)
+    """
+
+    name = "Subject"
+
+    def fold(self, *, policy) -> str:
+        if self.isascii():  # nothing to encode: the usual folding
+            return policy.header_factory(self.name, str(self)).fold(policy=policy)
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The RFC 5322 message for an outbox row (UTF-8, plain text)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = EncodedSubject(message.subject)
     email["Message-ID"] = make_msgid(domain="cho-ocop.vn")
     email.set_content(message.body)
     return email

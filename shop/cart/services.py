@@ -222,10 +222,18 @@ class ProducerGroup:
     producer: Producer
     lines: list[LineView] = field(default_factory=list)
     shipping_fee: int = 0
+    free_shipping_from: int | None = None  # the subtotal from which this producer ships free
 
     @property
     def subtotal(self) -> int:
         return sum(lv.total for lv in self.lines if lv.available)
+
+    @property
+    def missing_for_free_shipping(self) -> int:
+        """How much more to buy from this producer for free shipping (0 if it already is)."""
+        if not self.shipping_fee or not self.free_shipping_from:
+            return 0
+        return max(self.free_shipping_from - self.subtotal, 0)
 
     @property
     def total(self) -> int:
@@ -261,12 +269,17 @@ class CartView:
         return not self.is_empty and not self.has_problems
 
 
+def free_shipping_from(producer: Producer) -> int:
+    """The subtotal from which the producer ships free (its own level or the shop's)."""
+    if producer.free_shipping_from is not None:
+        return producer.free_shipping_from
+    return current_app.config["FREE_SHIPPING_FROM"]
+
+
 def shipping_fee(producer: Producer, subtotal: int) -> int:
     """The producer's flat fee, or nothing once the subtotal reaches its free-shipping level."""
     config = current_app.config
-    free_from = producer.free_shipping_from
-    if free_from is None:
-        free_from = config["FREE_SHIPPING_FROM"]
+    free_from = free_shipping_from(producer)
     fee = producer.shipping_fee if producer.shipping_fee is not None else config["SHIPPING_FEE"]
     return 0 if subtotal <= 0 or subtotal >= free_from else fee
 
@@ -310,4 +323,5 @@ def view(cart: Cart | None) -> CartView:
         group.lines.append(LineView(line, product, certificate, reason))
     for group in groups.values():
         group.shipping_fee = shipping_fee(group.producer, group.subtotal)
+        group.free_shipping_from = free_shipping_from(group.producer)
     return CartView(groups=list(groups.values()))

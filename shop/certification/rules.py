@@ -31,3 +31,14 @@ _SPACE = re.compile(r"\s+")
 def number_key(text: str) -> str:
     """Certificate numbers and issuing bodies compare ignoring case and spaces."""
     return _SPACE.sub("", text).casefold()
+
+
+# What a buyer may type between the parts of a number: "ocop qg 2025 0001", "OCOP-QG-2025-0001"
+# and "ocop.qg/2025/0001" are one number to the verification page.
+NUMBER_SEPARATORS = "-/._–—"
+_SEPARATOR = re.compile("[" + re.escape(NUMBER_SEPARATORS) + r"\s]+")
+
+
+def number_lookup_key(text: str) -> str:
+    """A number as looked up on the verification page: no spaces, separators or case."""
+    return _SEPARATOR.sub("", text).casefold()

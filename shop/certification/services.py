@@ -463,14 +463,17 @@ def verify(number: str) -> list[Verification]:
     Certificates never approved (pending, sent back, rejected) are not public: for them the
     answer is the same as for an unknown number.
     """
-    key = rules.number_key(number)
+    key = rules.number_lookup_key(number)
     if not key:
         return []
+    stored = Certificate.number_key  # spaces and case already gone; drop the separators too
+    for separator in rules.NUMBER_SEPARATORS:
+        stored = sa.func.replace(stored, separator, "")
     today = clock.today()
     certificates = db.session.scalars(
         sa.select(Certificate)
         .where(
-            Certificate.number_key == key,
+            stored == key,
             Certificate.status.in_([CertificateStatus.APPROVED, CertificateStatus.REVOKED]),
         )
         .options(

@@ -130,7 +130,9 @@ def verify_search():
     """Anyone can type a certificate number and see whether it is genuine and valid."""
     form = VerifyForm(request.args)
     if request.args and form.validate():
-        return redirect(url_for(".verify", number=form.number.data.strip()))
+        typed = " ".join(form.number.data.split())
+        found = services.verify(typed)  # "ocop qg 2025 0001" lands on OCOP-QG-2025-0001
+        return redirect(url_for(".verify", number=found[0].certificate.number if found else typed))
     return render_template(
         "certification/verify.html", form=form, number=None, results=None, level_labels={}
     )

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Regexp, ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from shop import geo
 from shop.forms_common import (
@@ -51,6 +51,11 @@ class DeliveryForm(FlaskForm):
             SelectChoice(m.value, PAYMENT_METHOD_LABELS[m]) for m in methods
         ]
         self._methods = {m.value for m in methods}
+
+    def email_optional(self) -> None:
+        """A signed-in buyer may leave the e-mail empty: the account's address is used."""
+        self.email.validators = [Optional(), *self.email.validators[1:]]
+        self.email.flags.required = False
 
     def validate_payment_method(self, field):
         if field.data not in self._methods:

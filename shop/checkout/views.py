@@ -61,7 +61,11 @@ def details():
         data=_prefill(),
         guest=not current_user.is_authenticated,
     )
+    if current_user.is_authenticated:
+        form.email_optional()
     if form.validate_on_submit():
+        if not form.email.data and current_user.is_authenticated:
+            form.email.data = current_user.email
         try:
             _delivery(form.data).check()
             holds.check_room(

@@ -7,25 +7,27 @@ timeline and the buttons are template globals defined here.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from shop import access
 from shop.enums import OrderStatus, RefundStatus
-from shop.errors import attach_error
+from shop.errors import Refused, attach_error
 from shop.extensions import db
 from shop.formatting import format_vnd
-from shop.labels import ORDER_STATUS_LABELS, PAYMENT_METHOD_LABELS
+from shop.labels import ORDER_STATUS_LABELS, ORDER_TAB_LABELS, PAYMENT_METHOD_LABELS
 from shop.orders import buyer_services, states
 from shop.orders.models import Order, SubOrder
+from shop.orders.tracking import tracking_url
 from shop.orders.views import bp
 from shop.paging import page_arg
 
 # Who placed the order (its account, or the browser it was placed from): staff see every order
 # but do not act for the buyer here (their own pages change shipments as staff).
 bp.add_app_template_global(access.is_order_buyer, "is_order_buyer")
+bp.add_app_template_global(tracking_url)
 
 
 @bp.app_template_global()
@@ -55,12 +57,19 @@ def _buyers_order(number: str) -> Order:
 def my_orders():
     """The signed-in buyer's orders, newest first."""
     page = page_arg()
-    orders, has_more = buyer_services.orders_of(current_user.id, page)
+    tab = request.args.get("tab", "all")
+    if tab not in buyer_services.TABS:
+        tab = "all"
+    orders, has_more = buyer_services.orders_of(current_user.id, page, tab)
     return render_template(
         "orders/buyer_orders.html",
         orders=orders,
         page=page,
         has_more=has_more,
+        tab=tab,
+        tabs=[(name, ORDER_TAB_LABELS[name]) for name in buyer_services.TABS],
+        counts=buyer_services.tab_counts(current_user.id),
+        thumbs=buyer_services.thumbnails(orders),
         payment_labels=PAYMENT_METHOD_LABELS,
     )
 
@@ -73,9 +82,10 @@ def cancel_shipment(number: str, sub_order_id: int):
     if sub is None:
         abort(404)
     buyer = current_user if current_user.is_authenticated else None
+    reason = (request.form.get("reason") or "").strip()[:30] or None
     try:
-        cancelled = buyer_services.cancel_shipment(sub, buyer)
-    except states.TransitionRefused as refused:
+        cancelled = buyer_services.cancel_shipment(sub, buyer, reason)
+    except Refused as refused:  # too far along, already cancelled, or an unknown reason
         attach_error(None, refused)
         return redirect(url_for("checkout.order", number=number))
     flash(

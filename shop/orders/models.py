@@ -106,6 +106,8 @@ class SubOrder(db.Model):
         enum_type(RefundStatus, "refund_status")
     )
     refund_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    # Why the buyer cancelled (a code of shop.labels.CANCEL_REASONS), if they said.
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(30))
 
     order: Mapped[Order] = relationship(back_populates="sub_orders")
     events: Mapped[list[SubOrderEvent]] = relationship(

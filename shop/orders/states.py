@@ -162,6 +162,7 @@ def transition(
     carrier: str = "",
     tracking_number: str = "",
     note: str = "",
+    cancel_reason: str | None = None,
 ) -> SubOrderEvent:
     """Move a shipment to `target`, or raise TransitionRefused with a clear message.
 
@@ -174,6 +175,8 @@ def transition(
     extra = {}
     if target == S.SHIPPED:
         extra = {"carrier": carrier.strip()[:80], "tracking_number": tracking_number.strip()[:80]}
+    if target == S.CANCELLED and cancel_reason:
+        extra = {"cancel_reason": cancel_reason}  # set by the same conditional UPDATE
     if not change(sub_order, SubOrder.status == source, status=target, **extra):
         if sub_order.status == target:  # (cannot happen under the lock; never act twice)
             raise AlreadyThere(target)

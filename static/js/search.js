@@ -65,9 +65,11 @@
   });
   document.addEventListener("click", function (event) { if (!box.contains(event.target)) close(); });
 })();
-// On a phone, filters start folded so the results come first; without JavaScript they stay open.
-if (window.matchMedia && window.matchMedia("(max-width: 899px)").matches) {
-  document.querySelectorAll("details.filters-toggle[open]").forEach(function (box) {
-    box.removeAttribute("open");
+// Filters start folded (on a phone the results come first, and nothing moves once the page is
+// drawn); on a wide screen they open in their side column, beside the results (no shift there).
+// Without JavaScript the "Filters" heading opens them, on any screen.
+if (window.matchMedia && window.matchMedia("(min-width: 900px)").matches) {
+  document.querySelectorAll("details.filters-toggle:not([open])").forEach(function (box) {
+    box.setAttribute("open", "");
   });
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -365,3 +366,118 @@ def test_after_a_cancelled_shipment_the_order_asks_only_for_what_still_comes(
     db.session.commit()
     paid = db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).all()
     assert [p.amount for p in paid] == [230_000]
+
+
+def test_cancelling_asks_to_confirm_offers_reasons_and_keeps_the_one_chosen(
+    db, world, order, signed_in
+):
+    coffee, honey = order.sub_orders
+    client = signed_in(world["buyer"])
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    box = page.split('data-testid="cancel-box"', 1)[1].split("</details>", 1)[0]
+    assert 'name="reason" value="changed_mind"' in box and "I changed my mind" in box
+    assert "This cannot be undone." in box and "Yes, cancel this shipment" in box
+
+    html = post(
+        client, f"/orders/{order.number}/shipments/{coffee.id}/cancel", reason="found_elsewhere"
+    ).get_data(as_text=True)
+
+    db.session.expire_all()
+    assert (coffee.status, coffee.cancel_reason) == (S.CANCELLED, "found_elsewhere")
+    assert "Thank you! Order" not in html  # one shipment gone: no "your order is placed"
+    shipment = html.split('data-testid="shipment"')[1]
+    assert "You cancelled this shipment on 30/11/2026." in shipment
+    assert "Reason: I found it cheaper elsewhere" in shipment
+
+    html = post(client, f"/orders/{order.number}/shipments/{honey.id}/cancel").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert (honey.status, honey.cancel_reason) == (S.CANCELLED, None)  # no reason given
+    assert f"Order {order.number} is cancelled" in html
+    assert "All its 2 shipments are cancelled: nothing will be sent." in html
+
+
+def test_a_made_up_cancel_reason_is_refused_and_nothing_changes(db, world, order, signed_in):
+    coffee = order.sub_orders[0]
+    client = signed_in(world["buyer"])
+    html = post(
+        client, f"/orders/{order.number}/shipments/{coffee.id}/cancel", reason="<b>x</b>"
+    ).get_data(as_text=True)
+    assert "Choose a reason from the list, or none." in html
+    db.session.expire_all()
+    assert (coffee.status, coffee.cancel_reason) == (S.PLACED, None)
+    assert stock(db, world["coffee"]) == 3
+
+
+def test_my_orders_has_tabs_by_state_with_names_thumbnails_and_tracking_links(db, world, signed_in):
+    from shop.catalog.models import ProductImage
+
+    db.session.add(ProductImage(product_id=world["coffee"].id, key="a" * 64, width=800, height=600))
+    to_pay = place_for(db, world["buyer"], (world["honey"], 1), method=PaymentMethod.BANK_TRANSFER)
+    to_ship = place_for(db, world["buyer"], (world["honey"], 1))
+    shipping = place_for(db, world["buyer"], (world["coffee"], 1))
+    walk(shipping.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED)
+    delivered = place_for(db, world["buyer"], (world["coffee"], 1))
+    walk(delivered.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    cancelled = place_for(db, world["buyer"], (world["honey"], 1))
+    walk(cancelled.sub_orders[0], S.CANCELLED)
+    db.session.commit()
+    client = signed_in(world["buyer"])
+
+    html = client.get("/account/orders").get_data(as_text=True)
+    counts = dict(re.findall(r'data-testid="tab-(\w+)">[^<]*<span class="tab-count">(\d+)<', html))
+    assert counts == {
+        "all": "5",
+        "to_pay": "1",
+        "to_ship": "1",
+        "shipping": "1",
+        "delivered": "1",
+        "cancelled": "1",
+    }
+    assert "Cà phê hạt · Túi 500g" in html and "Mật ong bạc hà · Chai 500ml" in html
+    assert html.count('data-testid="order-thumb"') == 2  # the two coffee orders
+    link = "https://donhang.ghn.vn/?order_code=GHN123456"
+    assert html.count(f'href="{link}"') == 2  # the shipping and the delivered coffee
+
+    expected = {
+        "to_pay": to_pay,
+        "to_ship": to_ship,
+        "shipping": shipping,
+        "delivered": delivered,
+        "cancelled": cancelled,
+    }
+    for tab, only in expected.items():
+        page = client.get(f"/account/orders?tab={tab}").get_data(as_text=True)
+        shown = [o.number for o in expected.values() if o.number in page]
+        assert shown == [only.number], tab
+        assert f'aria-current="page" data-testid="tab-{tab}"' in page
+    delivered_page = client.get("/account/orders?tab=delivered").get_data(as_text=True)
+    assert 'data-testid="cod-paid">paid in cash on delivery<' in delivered_page
+    order_page = client.get(f"/orders/{shipping.number}").get_data(as_text=True)
+    assert f'href="{link}"' in order_page
+
+
+def test_a_delivered_cash_shipment_shows_as_paid_while_the_rest_of_the_order_travels(
+    db, world, order, signed_in
+):
+    coffee, honey = order.sub_orders
+    walk(coffee, S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    html = signed_in(world["buyer"]).get(f"/orders/{order.number}").get_data(as_text=True)
+    coffee_part, honey_part = html.split('data-testid="shipment"')[1:3]
+    assert "paid in cash on delivery" in coffee_part
+    assert "paid in cash on delivery" not in honey_part
+
+
+def test_the_review_form_offers_five_tappable_stars(db, world, order, signed_in):
+    walk(order.sub_orders[0], S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    html = signed_in(world["buyer"]).get(f"/orders/{order.number}").get_data(as_text=True)
+    form = html.split('data-testid="review-form"', 1)[1].split("</form>", 1)[0]
+    stars = re.findall(
+        r'<label class="star"><input type="radio" name="rating" value="(\d)" required>'
+        r'<span class="star-shape" aria-hidden="true">★</span>',
+        form,
+    )
+    assert stars == ["1", "2", "3", "4", "5"]

@@ -386,3 +386,22 @@ def test_revoking_needs_a_ticked_confirmation(
     ).get_data(as_text=True)
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.APPROVED
+
+
+def test_the_producers_history_shows_when_a_certificate_was_revoked(
+    db, english, frozen_today, login
+):
+    import datetime
+
+    product = make_product(
+        certificate={
+            "status": CertificateStatus.REVOKED,
+            "revoked_at": datetime.datetime(2026, 11, 2, 20, 0),  # 03/11 in Vietnam
+            "revoke_reason": "Vi phạm an toàn thực phẩm",
+        }
+    )
+    db.session.commit()
+    login(product.producer.owner)
+    history = english.get(f"/producer/products/{product.id}/certificates").get_data(as_text=True)
+    assert '<span data-testid="revoked-on">Revoked on 03/11/2026</span>' in history
+    assert "Vi phạm an toàn thực phẩm" in history

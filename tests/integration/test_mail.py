@@ -4,6 +4,7 @@ import email
 from email import policy
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from shop.mail import OutboxMessage, queue_mail
@@ -52,3 +53,28 @@ def test_smtp_down_keeps_the_message_and_flask_mail_send_retries_it(app, db):
     assert result.exit_code == 0 and "1 sent, 0 failed" in result.output
     db.session.refresh(message)
     assert message.sent_at is not None and len(eml_files(app)) == 1
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Đơn hàng OCOP-2026-000001: người mua đã hủy kiện hàng của bạn",
+        "Đơn hàng OCOP-2026-000123: người mua đã hủy kiện hàng",
+        "Order OCOP-2026-000001: the buyer cancelled your shipment, a long subject in plain ASCII",
+    ],
+)
+def test_an_encoded_subject_keeps_the_spaces_around_accented_words(app, subject):
+    from email.header import decode_header, make_header
+
+    from shop.mail import build_email
+
+    message = OutboxMessage(recipient="a@example.vn", subject=subject, body="x")
+    raw = bytes(build_email(message, "shop@example.vn"))
+    assert all(len(line) <= 78 for line in raw.splitlines())
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    old_style = email.message_from_bytes(raw)  # compat32, as many mail readers decode
+    unfolded = "".join(old_style["Subject"].splitlines())  # RFC 5322 unfolding
+    assert str(make_header(decode_header(unfolded))) == subject
+    if "người" in subject:
+        assert "người mua đã hủy" in parsed["Subject"]

@@ -277,3 +277,14 @@ def test_the_product_page_runs_a_fixed_number_of_queries_whatever_the_number_of_
     with count_queries() as many:
         client.get("/p/tra-shan-tuyet")
     assert none["n"] == one["n"] == many["n"], many["sql"]
+
+
+def test_the_buyers_rating_and_count_sit_by_the_title_before_the_photos(db, world, english):
+    many_reviews(db, world, 3)  # ratings 1, 2 and 3
+    html = english.get("/p/tra-shan-tuyet").get_data(as_text=True)
+    title = html.index("<h1>Trà Shan tuyết Tà Xùa</h1>")
+    rating = html.index('data-testid="buyer-rating"')
+    assert title < rating < html.index('data-testid="gallery"')
+    assert (
+        "2.0/5" in html[rating : rating + 300] and "3 buyer reviews" in html[rating : rating + 300]
+    )

@@ -257,3 +257,19 @@ def test_the_product_page_runs_a_fixed_number_of_queries(db, client, frozen_toda
         client.get("/p/big")
     assert one["n"] == eight["n"], (one["sql"], eight["sql"])
     del small
+
+
+def test_the_product_page_puts_name_price_pack_and_button_before_the_photos(client, catalogue):
+    html = client.get("/p/robusta").get_data(as_text=True)
+    order = [
+        "<h1>Cà phê Robusta rang mộc</h1>",
+        'data-testid="ocop-badge"',
+        'data-testid="buy-price"><span data-price>120.000\xa0₫</span>',
+        'data-testid="variant-picker"',
+        'data-testid="add-to-cart"',
+        'data-testid="gallery"',
+        'data-testid="variants"',
+    ]
+    places = [html.index(marker) for marker in order]
+    assert places == sorted(places)
+    assert 'class="buy-bar"' in html

@@ -138,3 +138,45 @@ def test_a_number_with_a_line_break_gets_the_apis_own_unknown_answer(client):
     assert response.status_code == 404
     assert response.get_json() == {"number": "OCOP\n2025", "status": "unknown", "certificates": []}
     assert client.get("/verify/OCOP%0A2025").status_code == 200  # its own "not found" page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ocop qg 2025 0001", "  OCOP-QG-2025-0001  ", "ocop-qg-2025-0001", "OCOP  QG   2025 0001"],
+)
+def test_the_verify_box_finds_the_number_however_it_was_typed(db, english, frozen_today, typed):
+    make_product(certificate={"number": "OCOP-QG-2025-0001"})
+    db.session.commit()
+    response = english.get("/verify", query_string={"number": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/verify/OCOP-QG-2025-0001"
+    html = english.get(f"/verify/{typed.strip()}").get_data(as_text=True)
+    assert 'data-status="valid"' in html and "OCOP-QG-2025-0001" in html
+
+
+def test_the_verdict_leads_with_a_word_and_its_date_then_a_buy_link(db, english, frozen_today):
+    product = make_product(certificate={"number": "OCOP-5", "decision_date": dt.date(2025, 6, 1)})
+    db.session.commit()
+    html = english.get("/verify/OCOP-5").get_data(as_text=True)
+    verdict = html[html.index('data-testid="verdict"') :]
+    assert verdict.index("Valid") < verdict.index("Valid until 01/06/2028")
+    assert verdict.index("Valid until 01/06/2028") < verdict.index("★★★★")
+    assert verdict.index("★★★★") < verdict.index(f'href="/p/{product.slug}"')
+    assert verdict.index(f'href="/p/{product.slug}"') < verdict.index(product.producer.name)
+
+
+def test_a_revoked_verdict_lists_its_revocation_date_among_the_facts(db, english, frozen_today):
+    make_product(
+        certificate={
+            "number": "OCOP-6",
+            "status": CertificateStatus.REVOKED,
+            "revoked_at": dt.datetime(2026, 11, 2, 20, 0),
+        }
+    )
+    db.session.commit()
+    html = english.get("/verify/OCOP-6").get_data(as_text=True)
+    word = html[
+        html.index('class="verdict-word"') : html.index("</h2>", html.index("verdict-word"))
+    ]
+    assert word.split("</span>")[1].strip() == "Revoked"
+    assert '<dd data-testid="revoked-on">03/11/2026</dd>' in html

@@ -331,10 +331,15 @@ def register_static_versions(app: Flask) -> None:
     def cache_versioned(response):
         filename = (request.view_args or {}).get("filename")
         version = request.args.get("v")
-        if request.endpoint == "static" and response.status_code == 200 and filename and version:
-            if version == version_of(filename):
-                response.cache_control.public = True
-                response.cache_control.max_age = STATIC_MAX_AGE
-                response.cache_control.immutable = True
-                response.cache_control.no_cache = None
+        if (
+            request.endpoint == "static"
+            and response.status_code == 200
+            and filename
+            and version
+            and version == version_of(filename)
+        ):
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
         return response

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from shop import compression
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -43,6 +44,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
+    register_static_versions(app)
     compression.init_app(app)
     return app
 
@@ -295,4 +297,49 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+STATIC_MAX_AGE = 365 * 24 * 3600  # a versioned URL never changes its bytes
+
+
+def register_static_versions(app: Flask) -> None:
+    """Static URLs carry their file's content hash (`?v=`); such a URL is cached for a year.
+
+    A changed stylesheet or script gets a new URL, so a phone never keeps a stale copy and
+    never asks again for an unchanged one. Hashes are read once per file and process; only the
+    current hash earns the long lifetime (an old or made-up `v` is served as before).
+    """
+    versions: dict[str, str] = {}
+
+    def version_of(filename: str) -> str:
+        if filename not in versions or app.debug:  # debug: an edited file shows at once
+            path = Path(app.static_folder or "") / filename
+            try:
+                versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            except OSError:
+                versions[filename] = ""
+        return versions[filename]
+
+    @app.url_defaults
+    def add_version(endpoint: str, values: dict[str, Any]) -> None:
+        filename = values.get("filename")
+        if endpoint == "static" and filename and "v" not in values and version_of(filename):
+            values["v"] = version_of(filename)
+
+    @app.after_request
+    def cache_versioned(response):
+        filename = (request.view_args or {}).get("filename")
+        version = request.args.get("v")
+        if (
+            request.endpoint == "static"
+            and response.status_code == 200
+            and filename
+            and version
+            and version == version_of(filename)
+        ):
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
         return response

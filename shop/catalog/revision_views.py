@@ -131,8 +131,8 @@ def decide(revision_id: int, action: str):
             revisions.approve(revision, staff, form.version.data)
         else:
             revisions.refuse(revision, staff, form.version.data, form.reason.data or "")
-    except Refused as error:
-        attach_error(None, error)
+    except Refused as error:  # the revision page's refusal form has the field `reason`
+        attach_error(None, error, field_id=error.field)
         return redirect(back)
     flash(str(DONE[action]), "success")
     return redirect(url_for(".queue"))

@@ -78,8 +78,8 @@ def decide(certificate_id: int, action: str):
             # approve: on the product's certified facts the reviewer saw
             seen_facts=request.form.get("facts") or None,
         )
-    except Refused as error:
-        attach_error(None, error)
+    except Refused as error:  # the review page's decision forms have the field `reason`
+        attach_error(None, error, field_id=error.field)
         return redirect(back)
     flash(str(DONE[action]), "success")
     if action == "revoke":

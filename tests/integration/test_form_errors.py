@@ -75,6 +75,12 @@ def test_register_lists_every_missing_field_at_the_top(db, english_client):
     assert links(html) == ["full_name", "email", "password", "confirm", "privacy_consent"]
     assert "E-mail: Enter a valid e-mail address, like an@example.vn." in summary(html)
     assert 'id="full_name"' in html and 'id="privacy_consent"' in html  # the links land
+    # each field names its own message, said once (only the summary is an alert)
+    assert re.search(
+        r'<input aria-describedby="email-error" aria-invalid="true"[^>]* id="email"', html
+    )
+    assert '<p class="error" id="email-error">Enter a valid e-mail address' in html
+    assert html.count('role="alert"') == 1
 
 
 def test_log_in_and_a_refused_password_change_link_to_their_fields(db, english_client, signed_in):

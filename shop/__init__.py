@@ -202,6 +202,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mobile"] = display_mobile
 
     from shop.catalog.rules import LOW_STOCK, price_from, price_to
+    from shop.forms_common import failed_forms
     from shop.geo import province_slug
     from shop.labels import register_template_globals
     from shop.search.highlight import highlight
@@ -213,6 +214,7 @@ def register_template_helpers(app: Flask) -> None:
         price_to=price_to,
         province_slug=province_slug,
         highlight=highlight,
+        failed_forms=failed_forms,
         payment_status_labels=PAYMENT_STATUS_LABELS,
         refund_labels=REFUND_LABELS,
     )

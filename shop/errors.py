@@ -37,15 +37,24 @@ class Refused(Exception):
         self.field = field
 
 
-def attach_error(form, error: Refused) -> None:
+def attach_error(form, error: Refused, field_id: str | None = None) -> None:
     """The one way a view shows a refusal: on the form field it names (the form is shown
     again), or else as a flashed message above the page. Pass `form=None` when there is no
-    form on the page."""
+    form on the page; `field_id` is then the id of the field in error on the page the person
+    lands on, which the error summary at the top links to (templates/_form_errors.html)."""
     field = getattr(form, error.field, None) if form is not None and error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
+    elif error.category == "error":
+        flash_error(error.message, field_id)
     else:
         flash(str(error.message), error.category)
+
+
+def flash_error(message, field_id: str | None = None) -> None:
+    """Flash an error for the page the person is sent back to: the error summary at its top
+    shows it, as a link to the field `field_id` when given (the category "error#<id>")."""
+    flash(str(message), f"error#{field_id}" if field_id else "error")
 
 
 def _messages() -> dict[int, tuple[str, str]]:

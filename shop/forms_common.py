@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 from wtforms import DateField, EmailField, IntegerField, PasswordField, StringField, TelField
+from wtforms.form import BaseForm
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from shop.phones import InvalidPhone, normalize_mobile
@@ -112,3 +114,17 @@ class IdField(IntegerField):
             self.data = db_int(valuelist[0])
             if self.data is None:
                 raise ValueError(_l("This record does not exist. Reload the page."))
+
+
+@pass_context
+def failed_forms(context) -> list[BaseForm]:
+    """The forms of the page being rendered that have errors (a template global): every
+    WTForms form the view passed (`form`, `variant_form`, ...), for the error summary at the
+    top of the page (templates/_form_errors.html). A form's errors are its validators' and
+    those a Refused added (shop.errors.attach_error)."""
+    return [
+        value
+        for value in context.get_all().values()
+        if isinstance(value, BaseForm)
+        and (value.form_errors or any(field.errors for field in value))
+    ]

@@ -20,7 +20,7 @@ from shop.catalog import revisions
 from shop.catalog.models import Product, ProductRevision
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus
-from shop.errors import Refused, attach_error
+from shop.errors import Refused, attach_error, flash_error
 from shop.extensions import db
 from shop.forms_common import max_length
 from shop.labels import (
@@ -120,7 +120,10 @@ def decide(revision_id: int, action: str):
     back = url_for(".review", revision_id=revision.id)
     form = DecisionForm()
     if not form.validate():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        flash_error(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            "reason" if "reason" in form.errors else None,
+        )
         return redirect(back)
     staff = current_user._get_current_object()
     try:
@@ -128,8 +131,8 @@ def decide(revision_id: int, action: str):
             revisions.approve(revision, staff, form.version.data)
         else:
             revisions.refuse(revision, staff, form.version.data, form.reason.data or "")
-    except Refused as error:
-        attach_error(None, error)
+    except Refused as error:  # the revision page's refusal form has the field `reason`
+        attach_error(None, error, field_id=error.field)
         return redirect(back)
     flash(str(DONE[action]), "success")
     return redirect(url_for(".queue"))

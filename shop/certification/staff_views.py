@@ -18,7 +18,7 @@ from shop.certification.forms import ReviewForm
 from shop.certification.models import Certificate
 from shop.certification.scans import drawn_pages
 from shop.certification.views import bp
-from shop.errors import Refused, attach_error
+from shop.errors import Refused, attach_error, flash_error
 from shop.extensions import db
 from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT
 
@@ -64,10 +64,10 @@ def decide(certificate_id: int, action: str):
     back = url_for(".review", certificate_id=certificate.id)
     form = ReviewForm()
     if not form.validate():
-        flash(" ".join(str(e) for e in form.reason.errors), "error")
+        flash_error(" ".join(str(e) for e in form.reason.errors), "reason")
         return redirect(back)
     if action == "revoke" and not form.confirm.data:
-        flash(str(_l("Tick the box to confirm the revocation.")), "error")
+        flash_error(_l("Tick the box to confirm the revocation."), "confirm")
         return redirect(back)
     try:
         services.decide(
@@ -78,8 +78,8 @@ def decide(certificate_id: int, action: str):
             # approve: on the product's certified facts the reviewer saw
             seen_facts=request.form.get("facts") or None,
         )
-    except Refused as error:
-        attach_error(None, error)
+    except Refused as error:  # the review page's decision forms have the field `reason`
+        attach_error(None, error, field_id=error.field)
         return redirect(back)
     flash(str(DONE[action]), "success")
     if action == "revoke":

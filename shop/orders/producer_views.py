@@ -95,8 +95,8 @@ def producer_move(sub_order_id: int):
             tracking_number=request.form.get("tracking_number", ""),
             note=request.form.get("note", ""),
         )
-    except states.TransitionRefused as refused:
-        attach_error(None, refused)
+    except states.TransitionRefused as refused:  # the page has the fields carrier, tracking_number
+        attach_error(None, refused, field_id=refused.field)
     else:
         flash(str(MOVED[target]), "success")
     return redirect(url_for(".producer_order", sub_order_id=sub_order_id))

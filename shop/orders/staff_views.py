@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.access import staff_required
-from shop.errors import Refused, attach_error
+from shop.errors import Refused, attach_error, flash_error
 from shop.extensions import db
 from shop.orders import refunds, staff_services
 from shop.orders.forms import ManualRefundForm
@@ -61,7 +61,11 @@ def refunded_by_hand():
     form = ManualRefundForm()
     back = url_for(".refunds_to_make")
     if not form.validate():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        row = form.sub_order_id.data if isinstance(form.sub_order_id.data, int) else None
+        flash_error(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            f"reference-{row}" if row and "reference" in form.errors else None,
+        )
         return redirect(back)
     sub = db.get_or_404(SubOrder, form.sub_order_id.data)
     try:

@@ -150,7 +150,10 @@ def _check(sub_order: SubOrder, target: OrderStatus, role: ActorRole, carrier: s
                 _l("The buyer has not paid yet: ship once the payment is confirmed.")
             )
         if not carrier.strip() or not tracking.strip():
-            raise TransitionRefused(_l("Give the carrier and the tracking number."))
+            raise TransitionRefused(
+                _l("Give the carrier and the tracking number."),
+                field="tracking_number" if carrier.strip() else "carrier",
+            )
 
 
 def transition(

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from shop.access import staff_required
 from shop.enums import ProducerStatus
-from shop.errors import Refused, attach_error
+from shop.errors import Refused, attach_error, flash_error
 from shop.extensions import db
 from shop.labels import PRODUCER_STATUS_LABELS
 from shop.privacy.access import staff_viewed
@@ -44,7 +44,11 @@ def _change_status(status: ProducerStatus):
     form = ProducerStatusForm()
     back = url_for(".all_producers", q=request.form.get("q") or None)
     if not form.validate():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        row = form.producer_id.data if isinstance(form.producer_id.data, int) else None
+        flash_error(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            f"reason-{row}" if row and "reason" in form.errors else None,
+        )
         return redirect(back)
     producer = db.get_or_404(Producer, form.producer_id.data)
     try:

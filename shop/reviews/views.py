@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from shop import access
 from shop.access import staff_required
-from shop.errors import Refused, attach_error
+from shop.errors import Refused, attach_error, flash_error
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
 from shop.paging import page_arg
@@ -52,8 +52,9 @@ def post(number: str, line_id: int):
         abort(404)
     back = url_for("checkout.order", number=order.number, _anchor=f"line-{line.id}")
     form = ReviewForm()
-    if not form.validate():
-        flash(_first_error(form), "error")
+    if not form.validate():  # the fields' ids on the order page: rating-<line>, comment-<line>
+        field = next((name for name in form.errors if name in ("rating", "comment")), None)
+        flash_error(_first_error(form), f"{field}-{line.id}" if field else None)
         return redirect(back)
     return _carry_out(
         lambda: services.post_review(line, current_user, form.rating.data, form.comment.data),

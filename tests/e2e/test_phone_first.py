@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -137,27 +138,92 @@ def test_a_buyer_on_a_phone_never_scrolls_sideways_and_sees_price_and_button_at_
     visit(page, live_server + "/producers/htx-ca-phe-ea-tul", "producer profile", shot)
 
 
+def expect_tables_fit(page: Page, what: str, table: str | None) -> None:
+    """Every table of the page fits its box (a stacked card list on a phone, not a table that
+    scrolls inside itself); `table` is the data-testid of the one the page must show."""
+    if table is not None:
+        expect(page.locator(f"main table[data-testid={table}]")).to_have_count(1)
+        cells = page.locator(f"main table[data-testid={table}] tbody td[data-label]")
+        assert cells.count() > 0, f"{what}: the table's cells are not labelled"
+        assert cells.first.evaluate("td => getComputedStyle(td, '::before').content") != "none"
+    widths = page.evaluate(
+        "[...document.querySelectorAll('main table')].map(t => [t.dataset.testid, t.scrollWidth, t.clientWidth])"
+    )
+    for name, scroll, client in widths:
+        assert scroll <= client, (
+            f"{what}: table {name} scrolls inside its box ({scroll} > {client})"
+        )
+
+
+def place_an_order(app: Flask) -> None:
+    """A guest's order of the demo coffee, so the producer's and staff's order lists have a row."""
+    from shop.catalog.models import Product
+    from shop.extensions import db
+    from tests.integration.test_buyer_orders import place_for
+
+    with app.app_context():
+        product = db.session.scalar(sa.select(Product).where(Product.slug == PRODUCT))
+        place_for(db, None, (product, 1))
+
+
 @pytest.mark.browser_context_args(**PHONE_CONTEXT)
-def test_producer_and_staff_pages_fit_a_phone(page: Page, another_page, live_server: str, shot):
+def test_producer_and_staff_pages_fit_a_phone(
+    page: Page, another_page, live_app: Flask, live_server: str, shot
+):
+    place_an_order(live_app)
     log_in(page, live_server, PRODUCER)
-    for path in ("/producer/", "/producer/orders", "/producer/orders/sales"):
+    for path, table in (
+        ("/producer/", "own-products"),
+        ("/producer/orders", "orders"),
+        ("/producer/orders/sales", "months"),
+    ):
         visit(page, live_server + path, "producer " + path, shot)
+        expect_tables_fit(page, "producer " + path, table if table != "months" else None)
     page.goto(live_server + "/producer/")
     history = page.locator("a[href$='/certificates']").first
     history.click()
     expect_fits(page, "producer certificate history")
+    expect_tables_fit(page, "producer certificate history", "certificate-history")
     shot(page, "producer-certificates")
 
     staff = another_page()  # the same phone context (the marker above)
     log_in(staff, live_server, STAFF)
-    for path in (
-        "/staff/",
-        "/staff/certificates",
-        "/staff/certificates/all",
-        "/staff/certificates/expiring",
-        "/staff/orders",
-        "/staff/producers",
-        "/staff/refunds",
-        "/staff/audit",
+    for path, table in (
+        ("/staff/", None),
+        ("/staff/certificates", "review-queue"),
+        ("/staff/certificates/all", "certificates"),
+        ("/staff/certificates/expiring", None),  # the demo may have none expiring soon
+        ("/staff/orders", "orders"),
+        ("/staff/producers", "producers"),
+        ("/staff/refunds", None),
+        ("/staff/revisions", None),  # a queue that is empty in the demo
+        ("/staff/audit", "audit-log"),
     ):
         visit(staff, live_server + path, "staff " + path, shot)
+        expect_tables_fit(staff, "staff " + path, table)
+
+
+@pytest.mark.browser_context_args(**PHONE_CONTEXT)
+def test_a_failed_product_save_shows_its_errors_first_and_a_tap_reaches_the_field(
+    page: Page, live_server: str, shot
+):
+    log_in(page, live_server, PRODUCER)
+    page.goto(live_server + "/producer/")
+    page.get_by_test_id("edit-product").first.click()
+    page.locator("#name").fill("")
+    page.locator("#name").evaluate("field => field.form.requestSubmit()")
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_visible()
+    expect_fits(page, "failed product save")
+    assert page.evaluate("window.scrollY") == 0
+    expect(summary).to_be_in_viewport(ratio=1)
+    expect(summary).to_have_attribute("role", "alert")
+    expect(page.locator("#error-summary-title")).to_be_focused()
+    link = summary.locator("a[href='#name']")
+    expect(link).to_be_in_viewport(ratio=1)
+    shot(page, "failed-product-save")
+    link.tap()
+    expect(page.locator("#name")).to_be_focused()
+    expect(page.locator("#name")).to_be_in_viewport()
+    expect(page.locator("label[for=name]")).to_be_in_viewport()
+    shot(page, "field-reached")

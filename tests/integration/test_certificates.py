@@ -346,22 +346,22 @@ def test_the_audit_log_is_readable_filterable_and_append_only(
     review(submit, one, "approve")
     review(submit, two, "revoke", "Hết hạn kiểm tra")
     html = client.get("/staff/audit?action=certificate.revoked").get_data(as_text=True)
-    assert "Hết hạn kiểm tra" in html and "<td>certificate.approved</td>" not in html
+    assert "Hết hạn kiểm tra" in html and ">certificate.approved</td>" not in html
     by_record = client.get(f"/staff/audit?subject=Certificate:{one.id}").get_data(as_text=True)
-    assert "<td>certificate.approved</td>" in by_record
-    assert "<td>certificate.revoked</td>" not in by_record
+    assert ">certificate.approved</td>" in by_record
+    assert ">certificate.revoked</td>" not in by_record
     assert (
-        client.get("/staff/audit?since=2026-12-01").get_data(as_text=True).count("<td>certificate.")
+        client.get("/staff/audit?since=2026-12-01").get_data(as_text=True).count(">certificate.")
         == 0
     )
     assert (
-        client.get("/staff/audit?until=30/11/2026").get_data(as_text=True).count("<td>certificate.")
+        client.get("/staff/audit?until=30/11/2026").get_data(as_text=True).count(">certificate.")
         == 2
     )  # the producers' way of writing a day works here too
     for wrong in ("31/02/2026", "yesterday", "2026-12-01&until=2026-11-01"):
         answer = client.get(f"/staff/audit?since={wrong}")
         assert answer.status_code == 400  # said, not silently ignored
-        assert "<td>certificate." not in answer.get_data(as_text=True)
+        assert ">certificate." not in answer.get_data(as_text=True)
     assert client.post("/staff/audit").status_code in (400, 405)
     entry = db.session.scalar(sa.select(AuditEntry))
     entry.reason = "rewritten"

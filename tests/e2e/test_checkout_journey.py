@@ -233,7 +233,7 @@ def group_of(page: Page, producer: str) -> Locator:
 
 
 def shipment_of(page: Page, producer: str) -> Locator:
-    return page.get_by_test_id("shipment").filter(has=page.locator("h2", has_text=producer))
+    return page.get_by_test_id("shipment").filter(has=page.locator("h2, h3", has_text=producer))
 
 
 def fee_text(fee: int) -> str:

@@ -33,7 +33,7 @@ def product(db, producer):
 
 @pytest.fixture
 def staff(db):
-    return make_user(Role.STAFF, email="kiemduyet@cho-ocop.vn")
+    return make_user(Role.STAFF, email="kiemduyet@cho-ocop.vn", full_name="Trần An")
 
 
 def form(**change):
@@ -368,23 +368,36 @@ def test_the_audit_log_is_readable_filterable_and_append_only(
     login(staff)
     review(client, one, "approve")
     review(client, two, "revoke", "Hết hạn kiểm tra")
-    html = client.get("/staff/audit?action=certificate.revoked").get_data(as_text=True)
-    assert "Hết hạn kiểm tra" in html and "<td>certificate.approved</td>" not in html
-    by_record = client.get(f"/staff/audit?subject=Certificate:{one.id}").get_data(as_text=True)
-    assert "<td>certificate.approved</td>" in by_record
-    assert "<td>certificate.revoked</td>" not in by_record
-    assert (
-        client.get("/staff/audit?since=2026-12-01").get_data(as_text=True).count("<td>certificate.")
-        == 0
-    )
-    assert (
-        client.get("/staff/audit?until=30/11/2026").get_data(as_text=True).count("<td>certificate.")
-        == 2
-    )  # the producers' way of writing a day works here too
-    for wrong in ("31/02/2026", "yesterday", "2026-12-01&until=2026-11-01"):
-        answer = client.get(f"/staff/audit?since={wrong}")
+    log = "/staff/audit?"
+    html = client.get(log).get_data(as_text=True)
+    assert f"Nhân viên Trần An đã thu hồi giấy chứng nhận {two.number}: Hết hạn kiểm tra" in html
+    assert f"Nhân viên Trần An đã duyệt giấy chứng nhận {one.number}" in html
+    assert "certificate.revoked</td>" not in html and "— → —" not in html
+    client.set_cookie("lang", "en")
+    html = client.get(log).get_data(as_text=True)
+    assert f"Staff Trần An revoked certificate {two.number}: Hết hạn kiểm tra" in html
+
+    def sentences(query):
+        page = client.get(log + query).get_data(as_text=True)
+        return re.findall(r'data-testid="audit-sentence">([^<]*)<', page)
+
+    revoked = [f"Staff Trần An revoked certificate {two.number}: Hết hạn kiểm tra"]
+    assert sentences("q=thu+hoi") == revoked  # the action's Vietnamese words, no accents
+    assert sentences("q=revoked") == revoked  # or its English ones
+    assert sentences("q=het+han+kiem+tra") == revoked  # the reason, no accents
+    assert sentences("q=tran+an+thu+hoi") == revoked  # who and what
+    assert sentences(f"q={two.number.lower()}") == revoked  # the certificate
+    assert len(sentences("q=Trần+An")) == 2  # the reviewer's name, as written
+    assert sentences("q=tran+an+nobody") == []
+    by_record = sentences(f"subject=Certificate:{one.id}")
+    assert by_record == [f"Staff Trần An approved certificate {one.number}"]
+    assert sentences("since=01/12/2026") == []  # the day after (Vietnam's days)
+    assert len(sentences("since=30/11/2026&until=30/11/2026")) == 2
+    assert len(sentences("until=2026-11-30")) == 2  # the ISO way of writing a day works too
+    for wrong in ("31/02/2026", "yesterday", "01/12/2026&until=01/11/2026"):
+        answer = client.get(f"{log}since={wrong}")
         assert answer.status_code == 400  # said, not silently ignored
-        assert "<td>certificate." not in answer.get_data(as_text=True)
+        assert "audit-sentence" not in answer.get_data(as_text=True)
     assert client.post("/staff/audit").status_code in (400, 405)
     entry = db.session.scalar(sa.select(AuditEntry))
     entry.reason = "rewritten"
@@ -556,3 +569,32 @@ def test_refusals_say_what_is_missing_in_vietnamese(db, client, frozen_today, st
     assert "Hãy mở bản quét trước khi duyệt" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_the_audit_log_pages_in_a_fixed_number_of_queries(
+    db, client, english, frozen_today, staff, login, count_queries
+):
+    from shop import audit
+
+    reviewers = [make_user(Role.STAFF, full_name=f"Nhân viên {n}") for n in range(3)]
+    certificates = [make_product().certificates[0] for _ in range(3)]
+    db.session.commit()
+    login(staff)
+
+    def run(query):
+        with count_queries() as counter:
+            page = client.get("/staff/audit?" + query).get_data(as_text=True)
+        return counter["n"], page.count('data-testid="audit-sentence"')
+
+    for n, certificate in enumerate(certificates):
+        audit.record("certificate.revoked", certificate, actor=reviewers[n], reason="Vi phạm")
+    db.session.commit()
+    few = run("q=vi+pham")
+    for _ in range(20):
+        for n, certificate in enumerate(certificates):
+            audit.record("certificate.revoked", certificate, actor=reviewers[n], reason="Vi phạm")
+    db.session.commit()
+    many = run("q=vi+pham")
+    assert few[1] == 3 and many[1] == 50  # one page of 50
+    assert many[0] == few[0]  # not one query per entry or per person
+    assert run("page=2")[1] == 13

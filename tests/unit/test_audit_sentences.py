@@ -137,9 +137,13 @@ def _built_from_code(prefix: str) -> set[str]:
                 getattr(t, "id", None) == source for t in node.targets
             ):
                 found |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == source:
-                if len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
-                    found.add(node.args[2].value)
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == source
+                and len(node.args) >= 3
+                and isinstance(node.args[2], ast.Constant)
+            ):
+                found.add(node.args[2].value)
     return found
 
 

@@ -243,5 +243,3 @@ def test_action_words_name_their_codes_in_both_languages_without_accents(app):
         assert "certificate.rejected" in audit_sentences.codes_matching("rejected")
         assert "certificate.revoked" in audit_sentences.codes_matching("thu hoi")
         assert "certificate.approved" not in audit_sentences.codes_matching("thu hoi")
-
-

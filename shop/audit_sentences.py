@@ -99,13 +99,13 @@ FIELDS = {
     "sku": _l("the SKU"),
     "weight_grams": _l("the weight (grams)"),
     "alt_text": _l("the photo description"),
-    "status": _l("the status"),
     "stars": _l("the stars"),
     "expires_on": _l("the expiry date"),
     "number": _l("the number"),
 }
 # Facts that name a record rather than a change to it.
-_NOT_CHANGES = {"sku", "photo", "number", "orders_kept", "refund_ref"}
+# (A status change is the action itself: "published", "hid", "revoked".)
+_NOT_CHANGES = {"sku", "photo", "number", "orders_kept", "refund_ref", "status"}
 _LONG = 60  # characters of a changed text shown before "…"
 
 

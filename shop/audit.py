@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop import clock
 from shop.accounts.models import User
 from shop.extensions import db
+from shop.text import fold
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -39,6 +40,8 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     before: Mapped[str | None] = mapped_column(sa.Text)  # JSON
     after: Mapped[str | None] = mapped_column(sa.Text)  # JSON
+    # summary and reason folded ("nuoc mam"), for the log's word filter
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
 
     actor: Mapped[User | None] = relationship()
 
@@ -71,6 +74,7 @@ def record(
         after=_dump(after),
         reason=reason,
         summary=summary[:300],
+        search_text=fold(f"{summary[:300]} {reason or ''}".strip()),
     )
     db.session.add(entry)
     return entry

@@ -51,6 +51,7 @@ class ReviewForm(FlaskForm):
         validators=[Optional(), Length(max=2000, message=_l("At most %(n)s characters.", n=2000))],
     )
     confirm = BooleanField(_l("Yes, take the product off the shop now"))
+    confirm_refusal = BooleanField(_l("Yes, send this decision and message to the producer"))
 
 
 class VerifyForm(FlaskForm):

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.access import owns, staff_required
-from shop.certification import services
+from shop.certification import scan_shown, services
 from shop.certification.downloads import send_scan, send_scan_page
 from shop.certification.forms import ReviewForm
 from shop.certification.models import Certificate
@@ -29,6 +29,11 @@ DONE = {
     "revoke": _l("Certificate revoked: the product is off the shop."),
 }
 
+CONFIRM_FIRST = {
+    "request-changes": _l("Tick the box to confirm: the producer will be asked for changes."),
+    "reject": _l("Tick the box to confirm the rejection."),
+}
+
 
 @bp.get("/staff/certificates")
 @staff_required
@@ -42,12 +47,15 @@ def review_queue():
 def review(certificate_id: int):
     """One certificate beside its scan, with the review decisions."""
     certificate = db.get_or_404(Certificate, certificate_id)
+    pages = drawn_pages(certificate.scan_path) if certificate.scan_path else []
     return render_template(
         "staff/review.html",
         certificate=certificate,
         history=services.other_certificates(certificate),
         form=ReviewForm(),
-        pages=drawn_pages(certificate.scan_path) if certificate.scan_path else [],
+        pages=pages,
+        # issued only with the drawn pages on this page: approving needs the scan shown
+        scan_token=scan_shown.issue(current_user, certificate) if pages else None,
         labels=CERTIFICATE_STATUS_LABELS,
         level_labels=ISSUING_LEVEL_SHORT,
         conflict=owns(certificate.producer_id),
@@ -69,7 +77,12 @@ def decide(certificate_id: int, action: str):
     if action == "revoke" and not form.confirm.data:
         flash_error(_l("Tick the box to confirm the revocation."), "confirm")
         return redirect(back)
+    if action in ("request-changes", "reject") and not form.confirm_refusal.data:
+        flash(str(CONFIRM_FIRST[action]), "error")
+        return redirect(back)
     try:
+        if action == "approve" and not owns(certificate.producer_id):  # else decide refuses
+            scan_shown.check(request.form.get("scan_shown"), current_user, certificate)
         services.decide(
             certificate,
             current_user,

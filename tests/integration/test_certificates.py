@@ -15,6 +15,7 @@ from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, Role
 from shop.mail import OutboxMessage
 from tests import scans
+from tests.conftest import csrf_from
 from tests.factories import make_certificate, make_producer, make_product, make_user
 
 TODAY = dt.date(2026, 11, 30)
@@ -32,7 +33,7 @@ def product(db, producer):
 
 @pytest.fixture
 def staff(db):
-    return make_user(Role.STAFF, email="kiemduyet@cho-ocop.vn")
+    return make_user(Role.STAFF, email="kiemduyet@cho-ocop.vn", full_name="Trần An")
 
 
 def form(**change):
@@ -212,25 +213,45 @@ def test_the_queue_lists_pending_certificates_oldest_first(db, client, frozen_to
     assert len(re.findall(r'href="/staff/certificates/\d+"', html)) == 2
 
 
-def review(submit, certificate, action, reason=None, confirm=True):
-    data = {"reason": reason} if reason is not None else {}
+SCAN_TOKEN = re.compile(r'name="scan_shown" value="([^"]+)"')
+
+
+def with_scan(color=(200, 30, 30)) -> dict:
+    """Certificate fields for a stored PNG scan (its one page drawn, as staff see it)."""
+    from shop.certification.scans import store_scan
+
+    scan = store_scan(scans.png_bytes(color=color))
+    return {"scan_path": scan.path, "scan_type": scan.content_type}
+
+
+def review(client, certificate, action, reason=None, confirm=True, token=True):
+    """POST a decision from the review page, as its form sends it: the approval with the token
+    issued beside the drawn scan (if the page has one), a refusal with its box ticked."""
+    path = f"/staff/certificates/{certificate.id}"
+    page = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page)}
+    if reason is not None:
+        data["reason"] = reason
     if action == "revoke" and confirm:
         data["confirm"] = "y"
-    return submit(
-        f"/staff/certificates/{certificate.id}",
-        data,
-        action=f"/staff/certificates/{certificate.id}/{action}",
-    )
+    if action in ("reject", "request-changes") and confirm:
+        data["confirm_refusal"] = "y"
+    shown = SCAN_TOKEN.search(page)
+    if action == "approve" and token and shown:
+        data["scan_shown"] = shown.group(1)
+    return client.post(f"{path}/{action}", data=data)
 
 
 def test_staff_approve_and_the_product_goes_on_sale(db, client, frozen_today, staff, login, submit):
-    product = make_product(certificate={"status": CertificateStatus.PENDING, "stars": 5})
+    product = make_product(
+        certificate={"status": CertificateStatus.PENDING, "stars": 5, **with_scan()}
+    )
     certificate = product.certificates[0]
     db.session.commit()
     login(staff)
     page = client.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
-    assert f"/staff/certificates/{certificate.id}/scan" not in page  # the factory's has none
-    assert review(submit, certificate, "approve").status_code == 302
+    assert f'src="/staff/certificates/{certificate.id}/scan/pages/1.png"' in page
+    assert review(client, certificate, "approve").status_code == 302
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.APPROVED
     assert certificate.reviewer_id == staff.id and certificate.reviewed_at is not None
@@ -251,11 +272,11 @@ def test_asking_for_changes_sends_the_message_and_the_producer_resubmits(
     owner = product.producer.owner
     db.session.commit()
     login(staff)
-    empty = review(submit, certificate, "request-changes", "")
+    empty = review(client, certificate, "request-changes", "")
     assert empty.status_code == 302
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.PENDING  # a message is required
-    review(submit, certificate, "request-changes", "Ảnh quét bị mờ, vui lòng chụp lại.")
+    review(client, certificate, "request-changes", "Ảnh quét bị mờ, vui lòng chụp lại.")
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.CHANGES_REQUESTED
     client.post("/logout", data={"csrf_token": ""})
@@ -277,11 +298,11 @@ def test_reject_needs_a_reason(db, client, english, frozen_today, staff, login, 
     certificate = make_product(certificate={"status": CertificateStatus.PENDING}).certificates[0]
     db.session.commit()
     login(staff)
-    page = review(submit, certificate, "reject", "   ")
+    page = review(client, certificate, "reject", "   ")
     assert page.status_code == 302
     follow = client.get(page.headers["Location"]).get_data(as_text=True)
     assert "Please give a reason or a message for the producer." in follow
-    review(submit, certificate, "reject", "Số chứng nhận không khớp với bản quét.")
+    review(client, certificate, "reject", "Số chứng nhận không khớp với bản quét.")
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.REJECTED
 
@@ -294,7 +315,7 @@ def test_revoking_takes_the_product_off_every_storefront_path_at_once(
     db.session.commit()
     assert "Nước mắm Phú Quốc" in client.get("/").get_data(as_text=True)
     login(staff)
-    assert review(submit, certificate, "revoke", "Vi phạm an toàn thực phẩm").status_code == 302
+    assert review(client, certificate, "revoke", "Vi phạm an toàn thực phẩm").status_code == 302
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.REVOKED and certificate.revoked_at
     client.delete_cookie("session")
@@ -317,7 +338,7 @@ def test_a_reviewer_cannot_review_a_certificate_of_their_own_producer(
     ).certificates[0]
     db.session.commit()
     login(reviewer)
-    response = review(submit, certificate, "approve")
+    response = review(client, certificate, "approve")
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "another staff member must review" in follow
     db.session.refresh(certificate)
@@ -330,7 +351,7 @@ def test_a_decision_on_a_certificate_no_longer_pending_is_refused(
     certificate = make_product().certificates[0]  # already approved
     db.session.commit()
     login(staff)
-    response = review(submit, certificate, "reject", "late")
+    response = review(client, certificate, "reject", "late")
     assert "no longer waiting for this action" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
@@ -339,29 +360,44 @@ def test_a_decision_on_a_certificate_no_longer_pending_is_refused(
 def test_the_audit_log_is_readable_filterable_and_append_only(
     db, client, frozen_today, staff, login, submit
 ):
-    one = make_product(certificate={"status": CertificateStatus.PENDING}).certificates[0]
+    one = make_product(
+        certificate={"status": CertificateStatus.PENDING, **with_scan()}
+    ).certificates[0]
     two = make_product().certificates[0]
     db.session.commit()
     login(staff)
-    review(submit, one, "approve")
-    review(submit, two, "revoke", "Hết hạn kiểm tra")
-    html = client.get("/staff/audit?action=certificate.revoked").get_data(as_text=True)
-    assert "Hết hạn kiểm tra" in html and ">certificate.approved</td>" not in html
-    by_record = client.get(f"/staff/audit?subject=Certificate:{one.id}").get_data(as_text=True)
-    assert ">certificate.approved</td>" in by_record
-    assert ">certificate.revoked</td>" not in by_record
-    assert (
-        client.get("/staff/audit?since=2026-12-01").get_data(as_text=True).count(">certificate.")
-        == 0
-    )
-    assert (
-        client.get("/staff/audit?until=30/11/2026").get_data(as_text=True).count(">certificate.")
-        == 2
-    )  # the producers' way of writing a day works here too
-    for wrong in ("31/02/2026", "yesterday", "2026-12-01&until=2026-11-01"):
-        answer = client.get(f"/staff/audit?since={wrong}")
+    review(client, one, "approve")
+    review(client, two, "revoke", "Hết hạn kiểm tra")
+    log = "/staff/audit?"
+    html = client.get(log).get_data(as_text=True)
+    assert f"Nhân viên Trần An đã thu hồi giấy chứng nhận {two.number}: Hết hạn kiểm tra" in html
+    assert f"Nhân viên Trần An đã duyệt giấy chứng nhận {one.number}" in html
+    assert "certificate.revoked</td>" not in html and "— → —" not in html
+    client.set_cookie("lang", "en")
+    html = client.get(log).get_data(as_text=True)
+    assert f"Staff Trần An revoked certificate {two.number}: Hết hạn kiểm tra" in html
+
+    def sentences(query):
+        page = client.get(log + query).get_data(as_text=True)
+        return re.findall(r'data-testid="audit-sentence">([^<]*)<', page)
+
+    revoked = [f"Staff Trần An revoked certificate {two.number}: Hết hạn kiểm tra"]
+    assert sentences("q=thu+hoi") == revoked  # the action's Vietnamese words, no accents
+    assert sentences("q=revoked") == revoked  # or its English ones
+    assert sentences("q=het+han+kiem+tra") == revoked  # the reason, no accents
+    assert sentences("q=tran+an+thu+hoi") == revoked  # who and what
+    assert sentences(f"q={two.number.lower()}") == revoked  # the certificate
+    assert len(sentences("q=Trần+An")) == 2  # the reviewer's name, as written
+    assert sentences("q=tran+an+nobody") == []
+    by_record = sentences(f"subject=Certificate:{one.id}")
+    assert by_record == [f"Staff Trần An approved certificate {one.number}"]
+    assert sentences("since=01/12/2026") == []  # the day after (Vietnam's days)
+    assert len(sentences("since=30/11/2026&until=30/11/2026")) == 2
+    assert len(sentences("until=2026-11-30")) == 2  # the ISO way of writing a day works too
+    for wrong in ("31/02/2026", "yesterday", "01/12/2026&until=01/11/2026"):
+        answer = client.get(f"{log}since={wrong}")
         assert answer.status_code == 400  # said, not silently ignored
-        assert ">certificate." not in answer.get_data(as_text=True)
+        assert "audit-sentence" not in answer.get_data(as_text=True)
     assert client.post("/staff/audit").status_code in (400, 405)
     entry = db.session.scalar(sa.select(AuditEntry))
     entry.reason = "rewritten"
@@ -380,7 +416,7 @@ def test_revoking_needs_a_ticked_confirmation(
     certificate = make_product().certificates[0]
     db.session.commit()
     login(staff)
-    response = review(submit, certificate, "revoke", "Vi phạm", confirm=False)
+    response = review(client, certificate, "revoke", "Vi phạm", confirm=False)
     assert "Tick the box to confirm the revocation." in client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
@@ -405,3 +441,160 @@ def test_the_producers_history_shows_when_a_certificate_was_revoked(
     history = english.get(f"/producer/products/{product.id}/certificates").get_data(as_text=True)
     assert '<span data-testid="revoked-on">Revoked on 03/11/2026</span>' in history
     assert "Vi phạm an toàn thực phẩm" in history
+
+
+def _nothing_decided(db, certificate):
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.PENDING and certificate.reviewer_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert [a for a in actions if a != "certificate.submitted"] == []
+
+
+def test_an_approval_without_the_scan_shown_is_refused_and_changes_nothing(
+    db, client, english, frozen_today, staff, login
+):
+    certificate = make_product(
+        certificate={"status": CertificateStatus.PENDING, **with_scan()}
+    ).certificates[0]
+    db.session.commit()
+    login(staff)
+    response = review(client, certificate, "approve", token=False)  # a direct POST
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Open the scan before approving: approval needs the scan shown." in follow
+    _nothing_decided(db, certificate)
+    page = client.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
+    forged = {
+        "csrf_token": csrf_from(page),
+        "scan_shown": SCAN_TOKEN.search(page).group(1)[:-2] + "xx",
+    }
+    response = client.post(f"/staff/certificates/{certificate.id}/approve", data=forged)
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "does not match the scan shown to you" in follow
+    _nothing_decided(db, certificate)
+
+
+def test_a_scan_token_fits_only_its_reviewer_certificate_and_scan(
+    db, client, english, frozen_today, staff, login
+):
+    one = make_product(certificate={"status": CertificateStatus.PENDING, **with_scan()})
+    two = make_product(
+        certificate={"status": CertificateStatus.PENDING, **with_scan(color=(0, 0, 200))}
+    )
+    first, second = one.certificates[0], two.certificates[0]
+    colleague = make_user(Role.STAFF, email="dongnghiep@cho-ocop.vn")
+    db.session.commit()
+    login(staff)
+    page = client.get(f"/staff/certificates/{first.id}").get_data(as_text=True)
+    token = SCAN_TOKEN.search(page).group(1)
+    csrf = csrf_from(page)
+    # the token of the first certificate's page does not approve the second
+    client.post(
+        f"/staff/certificates/{second.id}/approve", data={"csrf_token": csrf, "scan_shown": token}
+    )
+    db.session.refresh(second)
+    assert second.status == CertificateStatus.PENDING
+    # the scan was replaced since the page was shown: look again
+    first.scan_path = with_scan(color=(0, 200, 0))["scan_path"]
+    db.session.commit()
+    client.post(
+        f"/staff/certificates/{first.id}/approve", data={"csrf_token": csrf, "scan_shown": token}
+    )
+    db.session.refresh(first)
+    assert first.status == CertificateStatus.PENDING
+    # another reviewer cannot use it either
+    client.post("/logout", data={"csrf_token": csrf})
+    client.delete_cookie("session")
+    login(colleague)
+    page = client.get(f"/staff/certificates/{first.id}").get_data(as_text=True)
+    client.post(
+        f"/staff/certificates/{first.id}/approve",
+        data={"csrf_token": csrf_from(page), "scan_shown": token},
+    )
+    db.session.refresh(first)
+    assert first.status == CertificateStatus.PENDING
+    assert review(client, first, "approve").status_code == 302  # having seen the new scan
+    db.session.refresh(first)
+    assert first.status == CertificateStatus.APPROVED and first.reviewer_id == colleague.id
+
+
+def test_a_certificate_whose_scan_cannot_be_shown_cannot_be_approved(
+    db, client, english, frozen_today, staff, login
+):
+    certificate = make_product(certificate={"status": CertificateStatus.PENDING}).certificates[0]
+    db.session.commit()
+    login(staff)
+    page = client.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
+    assert 'data-testid="approve"' not in page and 'data-testid="no-approval"' in page
+    assert 'data-testid="reject"' in page  # it can still be refused
+    review(client, certificate, "approve")
+    _nothing_decided(db, certificate)
+
+
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ("reject", "Tick the box to confirm the rejection."),
+        ("request-changes", "Tick the box to confirm: the producer will be asked for changes."),
+    ],
+)
+def test_a_refusal_without_its_confirmation_is_refused_and_changes_nothing(
+    db, client, english, frozen_today, staff, login, action, message
+):
+    certificate = make_product(
+        certificate={"status": CertificateStatus.PENDING, **with_scan()}
+    ).certificates[0]
+    db.session.commit()
+    login(staff)
+    response = review(client, certificate, action, "Ảnh quét bị mờ", confirm=False)
+    assert message in client.get(response.headers["Location"]).get_data(as_text=True)
+    _nothing_decided(db, certificate)
+    review(client, certificate, action, "Ảnh quét bị mờ")
+    db.session.refresh(certificate)
+    assert certificate.status != CertificateStatus.PENDING
+
+
+def test_refusals_say_what_is_missing_in_vietnamese(db, client, frozen_today, staff, login):
+    certificate = make_product(
+        certificate={"status": CertificateStatus.PENDING, **with_scan()}
+    ).certificates[0]
+    db.session.commit()
+    login(staff)
+    response = review(client, certificate, "reject", "Mờ", confirm=False)
+    assert "Đánh dấu ô để xác nhận từ chối." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    response = review(client, certificate, "approve", token=False)
+    assert "Hãy mở bản quét trước khi duyệt" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_the_audit_log_pages_in_a_fixed_number_of_queries(
+    db, client, english, frozen_today, staff, login, count_queries
+):
+    from shop import audit
+
+    reviewers = [make_user(Role.STAFF, full_name=f"Nhân viên {n}") for n in range(3)]
+    certificates = [make_product().certificates[0] for _ in range(3)]
+    db.session.commit()
+    login(staff)
+
+    def run(query):
+        with count_queries() as counter:
+            page = client.get("/staff/audit?" + query).get_data(as_text=True)
+        return counter["n"], page.count('data-testid="audit-sentence"')
+
+    for n, certificate in enumerate(certificates):
+        audit.record("certificate.revoked", certificate, actor=reviewers[n], reason="Vi phạm")
+    db.session.commit()
+    few = run("q=vi+pham")
+    for _ in range(20):
+        for n, certificate in enumerate(certificates):
+            audit.record("certificate.revoked", certificate, actor=reviewers[n], reason="Vi phạm")
+    db.session.commit()
+    many = run("q=vi+pham")
+    assert few[1] == 3 and many[1] == 50  # one page of 50
+    assert many[0] == few[0]  # not one query per entry or per person
+    assert run("page=2")[1] == 13

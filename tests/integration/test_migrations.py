@@ -120,9 +120,13 @@ def test_migration_0003_fills_autocomplete_from_what_is_indexed(tmp_path):
             # of adjacent syllables that today's indexer writes, and nothing else differs.
             assert migrated[1] == reindexed[1]
             assert [r[:3] + r[4:] for r in migrated[0]] == [r[:3] + r[4:] for r in reindexed[0]]
-            added = [_lexemes(new) - _lexemes(old) for old, new in zip(migrated[0], reindexed[0])]
+            added = [
+                _lexemes(new) - _lexemes(old)
+                for old, new in zip(migrated[0], reindexed[0], strict=True)
+            ]
             assert [
-                _lexemes(old) - _lexemes(new) for old, new in zip(migrated[0], reindexed[0])
+                _lexemes(old) - _lexemes(new)
+                for old, new in zip(migrated[0], reindexed[0], strict=True)
             ] == [
                 set(),
                 set(),
@@ -207,6 +211,47 @@ def test_migration_0004_gives_each_existing_account_its_own_session_token_on_pos
         url = sa.make_url(TEST_DATABASE_URL).set(database=name)
         rows = _accounts_through_0004(url.render_as_string(hide_password=False), tmp_path / "i")
         _assert_each_has_its_own_token(rows)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _audit_through_0012(url: str, instance) -> list[tuple[str, str | None]]:
+    """Upgrade to 0011, add an audit entry as a deployed shop holds it, upgrade to head."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(instance))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0011_phone_cancel_reason")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_entries (at, action, subject_type, subject_id, summary,"
+                    " reason) VALUES (CURRENT_TIMESTAMP, 'certificate.revoked', 'Certificate',"
+                    " 1, 'OCOP-00001 · Nước mắm Phú Quốc', 'Đã hết hạn')"
+                )
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT search_text FROM audit_entries")).all()
+        db.engine.dispose()
+    return [row[0] for row in rows]
+
+
+def test_migration_0012_folds_the_words_of_existing_audit_entries_on_sqlite(tmp_path):
+    rows = _audit_through_0012(f"sqlite:///{tmp_path / 'deployed.db'}", tmp_path / "i")
+    assert rows == ["ocop-00001 · nuoc mam phu quoc da het han"]
+
+
+@pytest.mark.postgres
+def test_migration_0012_folds_the_words_of_existing_audit_entries_on_postgresql(tmp_path):
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"ocop_migrations_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        rows = _audit_through_0012(url.render_as_string(hide_password=False), tmp_path / "i")
+        assert rows == ["ocop-00001 · nuoc mam phu quoc da het han"]
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

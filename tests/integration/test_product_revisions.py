@@ -81,6 +81,15 @@ def signed_in(app, user: User):
     return browser
 
 
+def with_scan() -> dict:
+    """Certificate fields for a stored PNG scan, drawn, as the review page shows it."""
+    from shop.certification.scans import store_scan
+    from tests.scans import png_bytes
+
+    scan = store_scan(png_bytes())
+    return {"scan_path": scan.path, "scan_type": scan.content_type}
+
+
 def post(browser, page: str, data: dict, action: str | None = None):
     """Post a form of `page` (with that page's CSRF token) to `action` or the page itself."""
     token = csrf_from(browser.get(page).get_data(as_text=True))
@@ -557,14 +566,23 @@ def test_approving_a_renewal_records_the_name_staff_approved_then(app, db, fish_
     propose(signed_in(app, fish_sauce.producer.owner), fish_sauce, name=NEW_NAME)
     decide(signed_in(app, staff), the_revision(db, fish_sauce), "approve")
     renewal = make_certificate(
-        stored(db, fish_sauce.id), number="KG-OCOP-2026-0007", status=CertificateStatus.PENDING
+        stored(db, fish_sauce.id),
+        number="KG-OCOP-2026-0007",
+        status=CertificateStatus.PENDING,
+        **with_scan(),
     )
     db.session.commit()
     browser = signed_in(app, staff)
     page = browser.get(f"/staff/certificates/{renewal.id}").get_data(as_text=True)
     facts = re.search(r'name="facts" value="([0-9a-f]+)"', page).group(1)
+    shown = re.search(r'name="scan_shown" value="([^"]+)"', page).group(1)
     action = f"/staff/certificates/{renewal.id}/approve"
-    response = post(browser, f"/staff/certificates/{renewal.id}", {"facts": facts}, action=action)
+    response = post(
+        browser,
+        f"/staff/certificates/{renewal.id}",
+        {"facts": facts, "scan_shown": shown},
+        action=action,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     first, second = db.session.scalars(sa.select(Certificate).order_by(Certificate.id)).all()
@@ -575,13 +593,16 @@ def test_approving_a_renewal_records_the_name_staff_approved_then(app, db, fish_
 def test_a_certificate_approval_is_refused_when_the_producer_renamed_the_product_meanwhile(
     app, db, frozen_today, staff
 ):
-    product = make_product(name="Trà sen Tây Hồ", certificate={"status": CertificateStatus.PENDING})
+    product = make_product(
+        name="Trà sen Tây Hồ", certificate={"status": CertificateStatus.PENDING, **with_scan()}
+    )
     certificate = product.certificates[0]
     db.session.commit()
     browser = signed_in(app, staff)
     browser.set_cookie("lang", "en")
     page = browser.get(f"/staff/certificates/{certificate.id}").get_data(as_text=True)
     seen = re.search(r'name="facts" value="([0-9a-f]+)"', page).group(1)
+    shown = re.search(r'name="scan_shown" value="([^"]+)"', page).group(1)
     propose(
         signed_in(app, product.producer.owner),
         product,
@@ -592,7 +613,7 @@ def test_a_certificate_approval_is_refused_when_the_producer_renamed_the_product
     token = csrf_from(page)
     response = browser.post(
         f"/staff/certificates/{certificate.id}/approve",
-        data={"csrf_token": token, "facts": seen},
+        data={"csrf_token": token, "facts": seen, "scan_shown": shown},
     )
     follow = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Nothing was approved: check them against the scan again." in follow

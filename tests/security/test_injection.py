@@ -97,7 +97,7 @@ def staff_urls(payload: str) -> list[str]:
     return [
         f"/staff/orders?{p({'q': payload})}",
         f"/staff/certificates/all?{p({'q': payload, 'status': payload})}",
-        f"/staff/audit?{p({'action': payload, 'actor': payload, 'subject': payload})}",
+        f"/staff/audit?{p({'q': payload, 'subject': payload})}",
         f"/staff/audit?{p({'since': payload, 'until': payload, 'page': payload})}",
         f"/staff/producers?{p({'q': payload})}",
         f"/staff/reviews?{p({'q': payload, 'page': payload})}",

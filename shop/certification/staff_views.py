@@ -78,7 +78,7 @@ def decide(certificate_id: int, action: str):
         flash_error(_l("Tick the box to confirm the revocation."), "confirm")
         return redirect(back)
     if action in ("request-changes", "reject") and not form.confirm_refusal.data:
-        flash(str(CONFIRM_FIRST[action]), "error")
+        flash_error(CONFIRM_FIRST[action], "confirm_refusal")
         return redirect(back)
     try:
         if action == "approve" and not owns(certificate.producer_id):  # else decide refuses

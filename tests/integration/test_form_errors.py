@@ -179,7 +179,9 @@ def test_staff_decisions_suspensions_and_refunds_link_to_their_fields(db, signed
     producer = make_producer()
     staff = signed_in(make_user(Role.STAFF))
 
-    html = post(staff, f"/staff/certificates/{pending.id}/reject", reason="  ")
+    html = post(staff, f"/staff/certificates/{pending.id}/reject", reason="Mờ")
+    assert links(html) == ["confirm_refusal"]  # a refusal is confirmed first
+    html = post(staff, f"/staff/certificates/{pending.id}/reject", reason="  ", confirm_refusal="y")
     assert links(html) == ["reason"]
     assert "Please give a reason or a message for the producer." in summary(html)
 

@@ -29,6 +29,16 @@ PRODUCER = ("htx.caphe@demo.cho-ocop.vn", "demo-caphe-2026")
 STAFF = ("staff@demo.cho-ocop.vn", "demo-staff-2026")
 
 
+def _wait_until(page: Page, condition: str, seconds: float = 5) -> None:
+    """Poll `condition` with page.evaluate: the shop's CSP forbids eval, which
+    wait_for_function's string predicates may need."""
+    for _ in range(int(seconds * 20)):
+        if page.evaluate(condition):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {condition}")
+
+
 @pytest.fixture
 def live_app(demo_live_app: Flask) -> Flask:
     return demo_live_app
@@ -71,10 +81,10 @@ def test_a_buyer_on_a_phone_never_scrolls_sideways_and_sees_price_and_button_at_
     expect(button).to_be_in_viewport(ratio=1)
     # The buy bar stays at the bottom of the screen while the page scrolls.
     page.mouse.wheel(0, 1500)
-    page.wait_for_function("window.scrollY > 1000")
+    _wait_until(page, "window.scrollY > 1000")
     expect(button).to_be_in_viewport(ratio=1)
     page.evaluate("window.scrollTo(0, 0)")
-    page.wait_for_function("window.scrollY === 0")
+    _wait_until(page, "window.scrollY === 0")
     page.screenshot(path=str(README_IMAGES / "phone-product.png"))
     shot(page, "product")
 

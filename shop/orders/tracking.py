@@ -2,7 +2,9 @@
 
 Producers type the carrier's name freely; it is matched without accents, case or spaces
 ("Giao Hàng Nhanh", "GHN", "giao hang nhanh"). An unknown carrier gets no link, only the number.
-The addresses are the carriers' public tracking pages (checked in December 2026).
+The address patterns are those of the carriers' public tracking pages as written down, not
+opened from here (the build machine has no internet): check each before going live; a carrier
+that changes its page needs only its line below changed.
 """
 
 from __future__ import annotations

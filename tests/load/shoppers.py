@@ -31,7 +31,7 @@ HIDDEN = {
     name: re.compile(rf'name="{name}" type="hidden" value="([^"]+)"') for name in PLACE_FIELDS
 }
 ORDER_PATH = re.compile(r"^/orders/(OCOP-\d{4}-\d{6})$")
-ERROR_FLASH = 'class="flash flash-error"'
+ERROR_FLASH = 'data-testid="error-summary"'
 
 
 @dataclass(frozen=True)

@@ -21,29 +21,12 @@ from shop.payments.models import Payment
 from tests.concurrency import Race
 from tests.conftest import IsolatedClient, csrf_from
 from tests.factories import PASSWORD, make_producer, make_product, make_user
+from tests.integration.test_checkout import DETAILS as CHECKOUT_DETAILS
 
-DAK_LAK = 66
 HIDDEN = re.compile(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
 ALREADY = "was already placed"
-
-
-def ward_of(province: int) -> int:
-    from shop import geo
-
-    return geo.wards(province)[0][0]
-
-
-DETAILS = {
-    "privacy_consent": "y",
-    "full_name": "Trần Thị Mai",
-    "phone": "0987 654 321",
-    "email": "mai@example.vn",
-    "province_code": str(DAK_LAK),
-    "ward_code": str(ward_of(DAK_LAK)),
-    "street": "15 Lê Duẩn",
-    "note": "",
-    "payment_method": "cod",
-}
+# The checkout tests' delivery details, without the note.
+DETAILS = {**CHECKOUT_DETAILS, "note": ""}
 
 
 @pytest.fixture

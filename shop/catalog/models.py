@@ -165,3 +165,58 @@ class ProductRevision(db.Model):
     product_set: Mapped[ProductSet] = relationship()
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ListingSummary(db.Model):
+    """What the catalogue reads to list, filter, count and sort: one row per product and
+    stretch of days on which it is listable with one current certificate.
+
+    Derived data, kept by `shop.catalog.summary` in the transaction of every change that feeds
+    it (products, variants' prices, certificates, producers, product sets). A product that is
+    listable on no day (draft, hidden, suspended producer, no approved certificate) has no
+    row. On any day at most one row of a product holds `valid_from <= day <= valid_until`:
+    its current certificate that day, so expiry stays a date comparison (no job). Usually a
+    product has one row from the beginning of time; an older certificate that outlives a
+    newer one adds a row for the days after the newer one expires.
+    """
+
+    __tablename__ = "listing_summary"
+    __table_args__ = (
+        sa.Index("ix_listing_summary_product", "product_id", "valid_from"),
+        sa.Index("ix_listing_summary_newest", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_stars", "stars", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_group", "group_code", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_set", "product_set_code", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_province", "province_code", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_producer", "producer_id", "created_at", "product_id"),
+    )
+
+    # No foreign keys: the rows are rebuilt from their sources, whose deletions they follow.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int]
+    certificate_id: Mapped[int]
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]  # the current certificate's expires_on
+    stars: Mapped[int]
+    producer_id: Mapped[int]
+    province_code: Mapped[int]
+    product_set_code: Mapped[int]
+    group_code: Mapped[str] = mapped_column(sa.String(4))
+    price_from: Mapped[int | None] = mapped_column(sa.BigInteger)  # cheapest variant
+    created_at: Mapped[dt.datetime]  # the product's, for "newest"
+
+
+# "price_asc" (PostgreSQL's ascending order puts NULL last, as the sort wants) and
+# "price_desc" (NULLS LAST in an index: PostgreSQL only; SQLite sorts instead).
+sa.Index(
+    "ix_listing_summary_price",
+    ListingSummary.price_from,
+    ListingSummary.created_at.desc(),
+    ListingSummary.product_id.desc(),
+)
+sa.Index(
+    "ix_listing_summary_price_desc",
+    ListingSummary.price_from.desc().nulls_last(),
+    ListingSummary.created_at.desc(),
+    ListingSummary.product_id.desc(),
+).ddl_if(dialect="postgresql")

@@ -32,6 +32,7 @@ INDEXES = {
         sa.text("created_at DESC"),
         sa.text("product_id DESC"),
     ],
+    "ix_listing_summary_price_desc": ["price_desc_key", "created_at", "product_id"],
     "ix_listing_summary_stars": ["stars", "created_at", "product_id"],
     "ix_listing_summary_group": ["group_code", "created_at", "product_id"],
     "ix_listing_summary_set": ["product_set_code", "created_at", "product_id"],
@@ -75,22 +76,13 @@ def upgrade():
         sa.Column("product_set_code", sa.Integer(), nullable=False),
         sa.Column("group_code", sa.String(length=4), nullable=False),
         sa.Column("price_from", sa.BigInteger(), nullable=True),
+        sa.Column("price_desc_key", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_listing_summary")),
     )
     for name, columns in INDEXES.items():
         op.create_index(name, "listing_summary", columns, unique=False)
     connection = op.get_bind()
-    if connection.dialect.name == "postgresql":
-        op.create_index(
-            "ix_listing_summary_price_desc",
-            "listing_summary",
-            [
-                sa.text("price_from DESC NULLS LAST"),
-                sa.text("created_at DESC"),
-                sa.text("product_id DESC"),
-            ],
-        )
     certificates: dict[int, list] = {}
     for product_id, *certificate in connection.execute(sa.text(CERTIFICATES)):
         certificates.setdefault(product_id, []).append(certificate)
@@ -113,6 +105,7 @@ def upgrade():
                     "product_set_code": product["product_set_code"],
                     "group_code": product["group_code"],
                     "price_from": product["price_from"],
+                    "price_desc_key": -1 if product["price_from"] is None else product["price_from"],
                     "created_at": _datetime(product["created_at"]),
                 }
             )
@@ -122,8 +115,6 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_listing_summary_price_desc", table_name="listing_summary")
     for name in INDEXES:
         op.drop_index(name, table_name="listing_summary")
     op.drop_table("listing_summary")

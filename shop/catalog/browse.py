@@ -214,7 +214,7 @@ def _ordered(query: sa.Select, sort: str) -> sa.Select:
     if sort == "price_asc":
         return query.order_by(Summary.price_from.asc().nulls_last(), *NEWEST)
     if sort == "price_desc":
-        return query.order_by(Summary.price_from.desc().nulls_last(), *NEWEST)
+        return query.order_by(Summary.price_desc_key.desc(), *NEWEST)
     if sort == "stars":
         return query.order_by(Summary.stars.desc(), *NEWEST)
     return query.order_by(*NEWEST)
@@ -225,8 +225,12 @@ def _ordered(query: sa.Select, sort: str) -> sa.Select:
 
 def _sort_values(sort: str, product: Product, certificate: Certificate) -> list:
     """A row's values of the sort's keys, as the summary holds them (the cursor's content)."""
-    first = {"price_asc": price_from(product), "price_desc": price_from(product)}.get(sort)
-    if sort == "stars":
+    first = None
+    if sort == "price_asc":
+        first = price_from(product)
+    elif sort == "price_desc":
+        first = price_from(product) or -1  # Summary.price_desc_key
+    elif sort == "stars":
         first = certificate.stars
     return [first, product.created_at.isoformat(), product.id]
 
@@ -247,8 +251,8 @@ def decode_cursor(cursor: str, sort: str) -> tuple[int | None, dt.datetime, int]
         raise InvalidFilter("after", _l("is not a cursor this list gave")) from None
     if sort == "newest":
         valid_first = first is None
-    else:  # stars always; a price, or None for a product without variants
-        valid_first = _is_int(first) or (first is None and sort != "stars")
+    else:  # stars and price_desc's key always; price_asc: None for a product without variants
+        valid_first = _is_int(first) or (first is None and sort == "price_asc")
     if made_for != sort or not valid_first or not _is_int(product_id):
         raise InvalidFilter("after", _l("is not a cursor this list gave")) from None
     return first, created_at, product_id
@@ -266,12 +270,20 @@ def _after(sort: str, cursor: tuple[int | None, dt.datetime, int]) -> sa.ColumnE
     )
     if sort == "newest":
         return newer
-    if sort == "stars":
-        return sa.or_(Summary.stars < first, sa.and_(Summary.stars == first, newer))
+    if sort in ("stars", "price_desc"):  # descending like the tie-breakers: one tuple
+        key = Summary.stars if sort == "stars" else Summary.price_desc_key
+        return sa.tuple_(key, Summary.created_at, Summary.product_id) < sa.tuple_(
+            sa.literal(first),
+            sa.literal(created_at, Summary.created_at.type),
+            sa.literal(product_id),
+        )
     if first is None:  # among the products without a price, which come last
         return sa.and_(Summary.price_from.is_(None), newer)
-    beyond = Summary.price_from > first if sort == "price_asc" else Summary.price_from < first
-    return sa.or_(beyond, sa.and_(Summary.price_from == first, newer), Summary.price_from.is_(None))
+    return sa.or_(
+        Summary.price_from > first,
+        sa.and_(Summary.price_from == first, newer),
+        Summary.price_from.is_(None),
+    )
 
 
 def after(filters: Filters, cursor: str | None) -> Page:

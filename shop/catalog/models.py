@@ -184,6 +184,7 @@ class ListingSummary(db.Model):
     __table_args__ = (
         sa.Index("ix_listing_summary_product", "product_id", "valid_from"),
         sa.Index("ix_listing_summary_newest", "created_at", "product_id"),
+        sa.Index("ix_listing_summary_price_desc", "price_desc_key", "created_at", "product_id"),
         sa.Index("ix_listing_summary_stars", "stars", "created_at", "product_id"),
         sa.Index("ix_listing_summary_group", "group_code", "created_at", "product_id"),
         sa.Index("ix_listing_summary_set", "product_set_code", "created_at", "product_id"),
@@ -203,20 +204,16 @@ class ListingSummary(db.Model):
     product_set_code: Mapped[int]
     group_code: Mapped[str] = mapped_column(sa.String(4))
     price_from: Mapped[int | None] = mapped_column(sa.BigInteger)  # cheapest variant
+    # "price_desc" puts products without a price last: price_from, or -1 without one (an
+    # index read backwards serves it on both engines; NULLS LAST in an index is PostgreSQL's).
+    price_desc_key: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[dt.datetime]  # the product's, for "newest"
 
 
-# "price_asc" (PostgreSQL's ascending order puts NULL last, as the sort wants) and
-# "price_desc" (NULLS LAST in an index: PostgreSQL only; SQLite sorts instead).
+# "price_asc": ascending prices put NULL (no variants) last on PostgreSQL, as the sort wants.
 sa.Index(
     "ix_listing_summary_price",
     ListingSummary.price_from,
     ListingSummary.created_at.desc(),
     ListingSummary.product_id.desc(),
 )
-sa.Index(
-    "ix_listing_summary_price_desc",
-    ListingSummary.price_from.desc().nulls_last(),
-    ListingSummary.created_at.desc(),
-    ListingSummary.product_id.desc(),
-).ddl_if(dialect="postgresql")

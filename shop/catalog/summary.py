@@ -120,6 +120,7 @@ def compute(connection: sa.Connection, product_ids: list[int] | None) -> list[di
                     "product_set_code": product.product_set_code,
                     "group_code": product.group_code,
                     "price_from": price_of.get(product.id),
+                    "price_desc_key": price_of.get(product.id, -1),
                     "created_at": product.created_at,
                 }
             )

@@ -131,6 +131,16 @@ def refresh(connection: sa.Connection, product_ids: Iterable[int]) -> None:
     """Recompute these products' rows (delete, insert), on the caller's connection."""
     table = ListingSummary.__table__
     for batch in _chunks(i for i in product_ids if i is not None):
+        # Two transactions changing one product's sources (a price, a certificate) would each
+        # recompute it without the other's change, and both insert rows: the product's row
+        # lock (PostgreSQL; SQLite has one writer) makes the second recompute after the first
+        # commits, reading both. In id order, so two such transactions cannot deadlock here.
+        connection.execute(
+            sa.select(Product.id)
+            .where(Product.id.in_(batch))
+            .order_by(Product.id)
+            .with_for_update()
+        )
         connection.execute(sa.delete(table).where(table.c.product_id.in_(batch)))
         rows = compute(connection, batch)
         if rows:

@@ -27,6 +27,7 @@ from shop.conditional import change
 from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
 from shop.extensions import db as _db
 from shop.producers.models import Producer
+from tests.concurrency import Race
 from tests.conftest import FROZEN_TODAY, TEST_DATABASE_URL
 from tests.factories import make_certificate, make_producer, make_product
 
@@ -249,6 +250,42 @@ def test_a_write_that_bypasses_the_session_shows_as_drift_until_refreshed(db, fr
         assert {row[0] for row in stale} == {product.id} and not missing
         summary.refresh(connection, [product.id])
         assert summary.drift(connection) == (set(), set())
+
+
+def test_two_transactions_changing_one_product_at_once_leave_one_true_row(app, db, frozen_today):
+    product = make_product(certificate={"stars": 4}, variants=[{"price": 150_000}])
+    variant, certificate = product.variants[0], product.certificates[0]
+    db.session.commit()
+
+    def in_own_session(edit):
+        def run():
+            with app.app_context():
+                from shop.extensions import db as scoped
+
+                try:
+                    edit(scoped.session)
+                    scoped.session.commit()
+                finally:
+                    scoped.session.remove()
+
+        return run
+
+    reprice = in_own_session(lambda s: setattr(s.get(Variant, variant.id), "price", 99_000))
+    regrade = in_own_session(lambda s: setattr(s.get(Certificate, certificate.id), "stars", 3))
+    row = db.session.scalars(
+        sa.select(ListingSummary.id).where(ListingSummary.product_id == product.id)
+    ).one()
+    # Holding the summary row lets both change their source first, then meet at the summary.
+    with Race(db, rows=[(ListingSummary, row)]) as race:
+        race.start(reprice)
+        race.start(regrade)
+
+    db.session.expire_all()
+    rows = db.session.scalars(
+        sa.select(ListingSummary).where(ListingSummary.product_id == product.id)
+    ).all()
+    assert [(r.price_from, r.stars) for r in rows] == [(99_000, 3)]
+    _in_step()
 
 
 # --- the migration fills it --------------------------------------------------------------

@@ -24,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 BEGINNING = dt.date(1, 1, 1)
+COVERED = ["valid_from", "valid_until", "certificate_id"]
 INDEXES = {
     "ix_listing_summary_product": ["product_id", "valid_from"],
     "ix_listing_summary_newest": ["created_at", "product_id"],
@@ -81,7 +82,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_listing_summary")),
     )
     for name, columns in INDEXES.items():
-        op.create_index(name, "listing_summary", columns, unique=False)
+        covered = {} if name == "ix_listing_summary_product" else {"postgresql_include": COVERED}
+        op.create_index(name, "listing_summary", columns, unique=False, **covered)
     connection = op.get_bind()
     certificates: dict[int, list] = {}
     for product_id, *certificate in connection.execute(sa.text(CERTIFICATES)):

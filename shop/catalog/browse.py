@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from shop import clock, geo
 from shop.catalog.models import ListingSummary, Product
@@ -209,15 +210,55 @@ def filtered(filters: Filters, counting: bool = False) -> sa.Select:
 NEWEST = (Summary.created_at.desc(), Summary.product_id.desc())
 
 
-def _ordered(query: sa.Select, sort: str) -> sa.Select:
+def _order(sort: str, columns: Any = Summary) -> list[sa.ColumnElement]:
+    """The ORDER BY of a sort over the summary's columns (`Summary`, or a subquery's `.c`)."""
+    newest = [columns.created_at.desc(), columns.product_id.desc()]
     # A product without variants has no price: after the others, in both price orders.
     if sort == "price_asc":
-        return query.order_by(Summary.price_from.asc().nulls_last(), *NEWEST)
+        return [columns.price_from.asc().nulls_last(), *newest]
     if sort == "price_desc":
-        return query.order_by(Summary.price_desc_key.desc(), *NEWEST)
+        return [columns.price_desc_key.desc(), *newest]
     if sort == "stars":
-        return query.order_by(Summary.stars.desc(), *NEWEST)
-    return query.order_by(*NEWEST)
+        return [columns.stars.desc(), *newest]
+    return newest
+
+
+def _page(
+    filters: Filters, limit: int, offset: int = 0, where: sa.ColumnElement[bool] | None = None
+) -> sa.Select:
+    """One page of `listable_products()` matching the filters, in the sort's order.
+
+    The page's rows are found on the summary alone (one of its indexes, in order, with the
+    validity and certificate: an index-only scan on PostgreSQL), then joined to their
+    products, producers and certificates: only the page's rows are joined, however deep the
+    page. The same rule as `listable_products()` (`rules.listed_on`), the same rows.
+    """
+    keys = (
+        sa.select(
+            Summary.product_id,
+            Summary.certificate_id,
+            Summary.created_at,
+            Summary.price_from,
+            Summary.price_desc_key,
+            Summary.stars,
+        )
+        .where(*listed_on(clock.today()), *_conditions(filters))
+        .order_by(*_order(filters.sort))
+        .offset(offset)
+        .limit(limit)
+    )
+    if where is not None:
+        keys = keys.where(where)
+    page = keys.subquery("page")
+    return with_card_data(
+        sa.select(Product, Certificate)
+        .select_from(page)
+        .join(Product, Product.id == page.c.product_id)
+        .join(Product.producer)
+        .join(Certificate, Certificate.id == page.c.certificate_id)
+        .options(contains_eager(Product.producer))
+        .order_by(*_order(filters.sort, page.c))
+    )
 
 
 # --- keyset pages (the API): "the products after this one", whatever the page number ------
@@ -263,7 +304,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _after(sort: str, cursor: tuple[int | None, dt.datetime, int]) -> sa.ColumnElement[bool]:
-    """The rows that come after the cursor's row in `_ordered(…, sort)`."""
+    """The rows that come after the cursor's row in `_order(sort)`."""
     first, created_at, product_id = cursor
     newer = sa.tuple_(Summary.created_at, Summary.product_id) < sa.tuple_(
         sa.literal(created_at, Summary.created_at.type), sa.literal(product_id)
@@ -290,12 +331,12 @@ def after(filters: Filters, cursor: str | None) -> Page:
     """A page of `filters.per_page` rows after the cursor's row (from the first row, or from
     `filters.page` by number, without one), with the cursor of the next page: deep pages cost
     what the first does, and a product listed or unlisted meanwhile shifts nothing."""
-    query = _ordered(filtered(filters), filters.sort)
     if cursor is not None:
-        query = query.where(_after(filters.sort, decode_cursor(cursor, filters.sort)))
+        where = _after(filters.sort, decode_cursor(cursor, filters.sort))
+        query = _page(filters, filters.per_page + 1, where=where)
     else:
-        query = query.offset((filters.page - 1) * filters.per_page)
-    rows = db.session.execute(with_card_data(query.limit(filters.per_page + 1))).unique().all()
+        query = _page(filters, filters.per_page + 1, (filters.page - 1) * filters.per_page)
+    rows = db.session.execute(query).unique().all()
     found = [(p, c) for p, c in rows[: filters.per_page]]
     following = encode_cursor(filters.sort, *found[-1]) if len(rows) > filters.per_page else None
     return Page(
@@ -349,9 +390,8 @@ def total(filters: Filters) -> int:
 def shelf(filters: Filters) -> list[tuple[Product, Certificate]]:
     """The rows of one page without the total (home page shelves, "more from this producer"):
     3 queries whatever the page size and order (the page, its variants, its images)."""
-    query = _ordered(filtered(filters), filters.sort).offset((filters.page - 1) * filters.per_page)
-    rows = db.session.execute(with_card_data(query.limit(filters.per_page))).unique().all()
-    return [(p, c) for p, c in rows]
+    query = _page(filters, filters.per_page, (filters.page - 1) * filters.per_page)
+    return [(p, c) for p, c in db.session.execute(query).unique().all()]
 
 
 def group_counts() -> dict[str, int]:

@@ -350,8 +350,8 @@ def after(filters: Filters, cursor: str | None) -> Page:
 
 
 def browse(filters: Filters) -> Page:
-    """One page of listable products matching the filters: 4 or 5 queries whatever the
-    page size (one fewer while the total is kept, see total())."""
+    """One page of listable products matching the filters: 4 queries whatever the page size
+    and order (the count, the page, its variants, its images; 3 while the total is kept)."""
     return Page(rows=shelf(filters), total=total(filters), filters=filters)
 
 

@@ -288,6 +288,40 @@ def test_two_transactions_changing_one_product_at_once_leave_one_true_row(app, d
     _in_step()
 
 
+# --- the pages that read it cost a fixed number of queries ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/products",
+        "/products?sort=price_asc&province=1",
+        "/products?sort=price_desc&group=I",
+        "/products?sort=stars&stars=4&price_max=500000",
+        "/provinces/ha-noi",
+        "/api/v1/products?sort=stars",
+        "/api/v1/producers",
+        "/sitemap-pages.xml",
+    ],
+)
+def test_catalogue_pages_cost_the_same_queries_for_3_or_30_products(
+    app, client, db, frozen_today, count_queries, path
+):
+    app.config["GROUP_COUNTS_CACHE_SECONDS"] = 0  # count each time, as the first request does
+    counts = []
+    for _ in range(2):
+        while db.session.scalar(sa.select(sa.func.count()).select_from(Product)) < (
+            3 if not counts else 30
+        ):
+            make_product(certificate={"stars": 4}, variants=[{"price": 90_000}, {"price": 1}])
+        db.session.commit()
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        counts.append(statements["n"])
+    assert counts[0] == counts[1]
+
+
 # --- the migration fills it --------------------------------------------------------------
 
 

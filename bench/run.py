@@ -262,6 +262,11 @@ def add_missing_indexes(data: Dataset) -> list[str]:
             with db.engine.begin() as connection:
                 for statement in _migration("0003_search_suggestions").POSTGRES_FILL_SQL:
                     connection.execute(sa.text(statement))
+        if "listing_summary" in created:  # data older than migration 0014: fill it as it does
+            from shop.catalog import summary
+
+            with db.engine.begin() as connection:
+                summary.rebuild(connection)
         if created:
             search_bench.analyze(db.engine)
         db.engine.dispose()

@@ -96,6 +96,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Attach each extension instance to this application."""
     from shop import mail, models, transaction  # noqa: F401  (models registers every table)
+    from shop.catalog import summary as listing_summary
     from shop.i18n import select_locale
     from shop.search import hooks as search_hooks
 
@@ -116,6 +117,7 @@ def register_extensions(app: Flask) -> None:
     mail.register_session_hooks()
     search_hooks.register_session_hooks()
     transaction.register_session_hooks()
+    listing_summary.register_session_hooks()
 
     from shop.i18n import lazy_login_message
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, url_for
 
-from shop import geo
-from shop.catalog.services import listable_products
+from shop import clock, geo
+from shop.catalog.models import ListingSummary, Product
+from shop.catalog.rules import listable_ids, listed_on
 from shop.extensions import db
 from shop.producers.models import Producer
 
@@ -38,14 +39,16 @@ def robots():
     return Response("\n".join(lines), mimetype="text/plain")
 
 
-def _listed() -> sa.Subquery:
-    return listable_products().subquery()
+def _listed_producers() -> sa.Select:
+    """The producers with a listed product today (from the listing summary)."""
+    return sa.select(ListingSummary.producer_id).where(*listed_on(clock.today()))
 
 
 @bp.get("/sitemap.xml")
 def sitemap_index():
     """The sitemap index: one page of fixed pages, producers and provinces, then products."""
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(_listed())) or 0
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(listable_ids().subquery()))
+    count = count or 0
     chunks = max(1, -(-count // URLS_PER_SITEMAP))
     urls = [url_for(".sitemap_pages", _external=True)] + [
         url_for(".sitemap_products", n=n, _external=True) for n in range(1, chunks + 1)
@@ -56,16 +59,11 @@ def sitemap_index():
 @bp.get("/sitemap-pages.xml")
 def sitemap_pages():
     """Home, catalogue, verification, and every producer and province with a listed product."""
-    listed = _listed()
     producer_slugs = db.session.scalars(
-        sa.select(Producer.slug)
-        .where(Producer.id.in_(sa.select(listed.c.producer_id)))
-        .order_by(Producer.slug)
+        sa.select(Producer.slug).where(Producer.id.in_(_listed_producers())).order_by(Producer.slug)
     ).all()
     province_codes = db.session.scalars(
-        sa.select(Producer.province_code)
-        .distinct()
-        .where(Producer.id.in_(sa.select(listed.c.producer_id)))
+        sa.select(ListingSummary.province_code).distinct().where(*listed_on(clock.today()))
     ).all()
     urls = [
         url_for("catalog.home", _external=True),
@@ -85,10 +83,10 @@ def sitemap_products(n: int):
     """Listed products, URLS_PER_SITEMAP at a time, with their last change."""
     if n < 1:
         abort(404)
-    listed = _listed()
     rows = db.session.execute(
-        sa.select(listed.c.slug, listed.c.updated_at)
-        .order_by(listed.c.id)
+        sa.select(Product.slug, Product.updated_at)
+        .where(Product.id.in_(listable_ids()))
+        .order_by(Product.id)
         .offset((n - 1) * URLS_PER_SITEMAP)
         .limit(URLS_PER_SITEMAP)
     ).all()

@@ -92,9 +92,25 @@ def app(_schema, tmp_path):
     with app.app_context():
         yield app
         _db.session.remove()
+        _check_listing_summary()
         if not url.startswith("sqlite"):
             _empty_postgres()
         _db.engine.dispose()
+
+
+def _check_listing_summary() -> None:
+    """After every test with an app: the listing summary is what its sources give (a write
+    path that bypasses `shop.catalog.summary` fails the test that used it)."""
+    from shop.catalog.summary import drift
+
+    with _db.engine.connect() as connection:
+        if not sa.inspect(connection).has_table("listing_summary"):
+            return  # a migration test's database
+        stale, missing = drift(connection)
+    if stale or missing:
+        pytest.fail(
+            f"listing summary out of step: stale {sorted(stale)}, missing {sorted(missing)}"
+        )
 
 
 def _empty_postgres() -> None:

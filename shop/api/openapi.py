@@ -137,11 +137,17 @@ _PRODUCT = {
 _LINKS = _object({"self": URL, "next": _nullable(URL), "prev": _nullable(URL)})
 
 
-def _page_of(item: str) -> dict[str, Any]:
+def _page_of(item: str, by_cursor: bool = False) -> dict[str, Any]:
+    page: dict[str, Any] = {"type": "integer", "minimum": 1}
+    if by_cursor:
+        page = {
+            **_nullable(page),
+            "description": "The page's number; null on a page asked for by cursor (after).",
+        }
     return _object(
         {
             "items": {"type": "array", "items": _ref(item)},
-            "page": {"type": "integer", "minimum": 1},
+            "page": page,
             "per_page": {"type": "integer", "minimum": 1, "maximum": browse.MAX_PER_PAGE},
             "total": COUNT,
             "pages": {"type": "integer", "minimum": 1},
@@ -225,7 +231,7 @@ SCHEMAS = {
     "ProductSummary": _object(_PRODUCT_SUMMARY),
     "Product": _object(_PRODUCT),
     "Links": _LINKS,
-    "ProductPage": _page_of("ProductSummary"),
+    "ProductPage": _page_of("ProductSummary", by_cursor=True),
     "ProducerPage": _page_of("Producer"),
     "ProductSetList": _list_of("ProductSet"),
     "ProvinceList": _list_of("Province"),
@@ -308,6 +314,18 @@ _PRODUCT_FILTERS = [
             "stars, most first. Ties go newest first."
         ),
         "schema": {"type": "string", "enum": list(SEARCH_SORTS)},
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "description": (
+            "Without q: the opaque cursor of a `links.next`, for the page after the one that "
+            "gave it (keyset paging: deep pages cost what the first does, and nothing shifts "
+            "when products are listed meanwhile). `links.next` always carries one; page "
+            "numbers still work, but `after` wins over `page`. With q, use page. A cursor "
+            "made for another sort is refused."
+        ),
+        "schema": STRING,
     },
     {"$ref": "#/components/parameters/page"},
     {"$ref": "#/components/parameters/per_page"},

@@ -1,12 +1,14 @@
-"""The queries behind the API, each built on `listable_products()` (through `browse`)."""
+"""The queries behind the API, each built on `listable_products()` (through `browse`) or on
+the listing summary it reads."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shop import clock
 from shop.catalog import browse
-from shop.catalog.models import ProductSet
-from shop.catalog.services import listable_products
+from shop.catalog.models import ListingSummary, ProductSet
+from shop.catalog.rules import listed_on
 from shop.extensions import db
 from shop.producers.models import Producer
 from shop.search import query_for, search_products
@@ -15,10 +17,13 @@ from shop.search.base import Terms
 DEFAULT_PER_PAGE = 24
 
 
-def browse_products(filters: browse.Filters, q: str | None = None) -> browse.Page:
-    """browse.browse(filters), or the search for `q` with the same filters when one is given."""
+def browse_products(
+    filters: browse.Filters, q: str | None = None, after: str | None = None
+) -> browse.Page:
+    """A keyset page of the catalogue (`browse.after`: from the cursor `after`, or from the page
+    number), or the search for `q` with the same filters (by page number) when one is given."""
     if q is None:
-        return browse.browse(filters)
+        return browse.after(filters, after)
     if not Terms.parse(q):  # punctuation only: nothing can match
         return browse.Page(rows=[], total=0, filters=filters)
     rows, result = search_products(query_for(q, filters))
@@ -35,12 +40,13 @@ def product_sets() -> dict[int, ProductSet]:
 def _listed_producers(province: int | None = None) -> sa.Select:
     """(Producer, number of listable products) for producers with at least one listed product.
 
-    Listable products already require an active producer, so suspended ones never appear.
+    Listable products already require an active producer, so suspended ones never appear;
+    the counts come from the listing summary (one row per listable product on a day).
     """
-    listed = listable_products().subquery()
     counts = (
-        sa.select(listed.c.producer_id, sa.func.count().label("listed"))
-        .group_by(listed.c.producer_id)
+        sa.select(ListingSummary.producer_id, sa.func.count().label("listed"))
+        .where(*listed_on(clock.today()))
+        .group_by(ListingSummary.producer_id)
         .subquery()
     )
     query = sa.select(Producer, counts.c.listed).join(counts, counts.c.producer_id == Producer.id)

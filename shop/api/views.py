@@ -48,24 +48,34 @@ def _cached(response):
 
 
 def _page_json(items: list, page: browse.Page, **extra):
-    """The paged envelope: items, counts and links that keep the request's other parameters."""
+    """The paged envelope: items, counts and links that keep the request's other parameters.
+
+    A keyset page (the product list without `q`) links to the next by its cursor (`after`);
+    one asked for by cursor has no number (`page` null) and no `prev`.
+    """
     filters = page.filters
 
-    def link(number: int) -> str:
-        args = {**filters.query_args(page=number), **extra}
+    def link(number: int, **more) -> str:
+        args = {**filters.query_args(page=number), **extra, **more}
         if filters.per_page != services.DEFAULT_PER_PAGE:
             args["per_page"] = filters.per_page
         return url_for(request.endpoint, **args, _external=True)
 
+    if page.keyset:
+        following = link(1, after=page.next_after) if page.next_after else None
+    else:
+        following = link(filters.page + 1) if page.has_next else None
     links = {
-        "self": link(filters.page),
-        "next": link(filters.page + 1) if page.has_next else None,
+        "self": request.url if page.by_cursor else link(filters.page),
+        "next": following,
         "prev": link(min(filters.page - 1, page.pages)) if page.has_prev else None,
     }
+    if page.by_cursor:
+        links["prev"] = None
     return _cached(
         jsonify(
             items=items,
-            page=filters.page,
+            page=None if page.by_cursor else filters.page,
             per_page=filters.per_page,
             total=page.total,
             pages=page.pages,
@@ -84,7 +94,10 @@ def products():
     )
     if q is None and filters.sort == "relevance":  # without words, "best match" is "newest"
         filters = replace(filters, sort="newest")
-    page = services.browse_products(filters, q)
+    after = request.args.get("after") or None
+    if after is not None and q is not None:
+        raise browse.InvalidFilter("after", "pages by cursor only without q; use page")
+    page = services.browse_products(filters, q, after)
     sets = services.product_sets()
     items = [serializers.product_summary(p, c, sets) for p, c in page.rows]
     return _page_json(items, page, **({"q": q} if q else {}))

@@ -2,10 +2,16 @@
 
 The catalogue page, the province and producer pages, and the public API all build their
 lists here, on top of `listable_products()`, so they agree on what is shown and in which order.
+Filters, counts and sorts read the listing summary's columns (`ListingSummary`, kept by
+`shop.catalog.summary`), indexed for them: no query here evaluates the listable rule's parts
+or a product's variants per product.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -14,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from shop import clock, geo
-from shop.catalog.models import Product, ProductSet, Variant
-from shop.catalog.rules import listable_ids, listable_products, price_from_sql
+from shop.catalog.models import ListingSummary, Product
+from shop.catalog.rules import listable_ids, listable_products, listed_on, price_from
 from shop.catalog.services import with_card_data
 from shop.certification.models import Certificate
 from shop.certification.rules import STAR_RANGE
@@ -96,6 +103,11 @@ class Page:
     total: int
     filters: Filters
     pages: int = field(init=False)
+    # A keyset page (`after()`): the cursor of the page after it (None on the last), and
+    # whether the page was asked for by a cursor rather than by its number.
+    keyset: bool = False
+    next_after: str | None = None
+    by_cursor: bool = False
 
     def __post_init__(self) -> None:
         self.pages = max(1, math.ceil(self.total / self.filters.per_page))
@@ -163,106 +175,191 @@ def parse_filters(
     )
 
 
-def min_price() -> sa.ScalarSelect:
-    """Correlated subquery: the price the product is shown from (`rules.price_from_sql`)."""
-    return (
-        sa.select(price_from_sql())
-        .where(Variant.product_id == Product.id)
-        .correlate(Product)
-        .scalar_subquery()
-    )
+Summary = ListingSummary  # the rows every list here reads (`shop.catalog.summary`)
 
 
-def cheapest_prices() -> sa.Subquery:
-    """Every product's cheapest variant price (product_id, price), from one aggregate.
-
-    Cheaper than `min_price()` once most products are read (a price sort or a price filter
-    over the whole catalogue), where the correlated form runs once per product.
-    """
-    return (
-        sa.select(Variant.product_id, price_from_sql().label("price"))
-        .group_by(Variant.product_id)
-        .subquery("cheapest")
-    )
-
-
-def filtered(
-    filters: Filters, counting: bool = False, prices: sa.Subquery | None = None
-) -> sa.Select:
-    """listable_products() narrowed by the filters (no ordering or paging).
-
-    With `counting`, only the ids are selected and, unless a filter reads the current
-    certificate (stars), the certificate is an EXISTS (`listable_ids()`): the same products;
-    price filters then read `cheapest_prices()`. With `prices` (a `cheapest_prices()`), it is
-    joined and the price filters read it.
-    """
-    query, price = _base(filters, counting, prices)
+def _conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """The filters as conditions on the summary's columns."""
+    conditions = []
     if filters.product_set is not None:
-        query = query.where(Product.product_set_code == filters.product_set)
+        conditions.append(Summary.product_set_code == filters.product_set)
     if filters.group is not None:
-        query = query.where(
-            Product.product_set_code.in_(
-                sa.select(ProductSet.code).where(ProductSet.group_code == filters.group)
-            )
-        )
+        conditions.append(Summary.group_code == filters.group)
     if filters.province is not None:
-        query = query.where(Producer.province_code == filters.province)
+        conditions.append(Summary.province_code == filters.province)
     if filters.producer is not None:
-        query = query.where(Producer.slug == filters.producer)
+        producer = sa.select(Producer.id).where(Producer.slug == filters.producer)
+        conditions.append(Summary.producer_id == producer.scalar_subquery())
     if filters.stars:
-        query = query.where(Certificate.stars.in_(filters.stars))
+        conditions.append(Summary.stars.in_(filters.stars))
     # The price a product is shown "from": its cheapest variant (the search does the same).
     if filters.price_min is not None:
-        query = query.where(price >= filters.price_min)
+        conditions.append(Summary.price_from >= filters.price_min)
     if filters.price_max is not None:
-        query = query.where(price <= filters.price_max)
-    return query
+        conditions.append(Summary.price_from <= filters.price_max)
+    return conditions
 
 
-def _base(filters: Filters, counting: bool, prices: sa.Subquery | None):
-    """The select `filtered()` narrows, and the price its price filters read."""
-    if not counting:
-        query = listable_products()
-    elif filters.stars:
-        query = listable_products().with_only_columns(Product.id)
-    else:
-        query = listable_ids()
-    price_filtered = filters.price_min is not None or filters.price_max is not None
-    if prices is None and counting and price_filtered:
-        prices = cheapest_prices()
-    if prices is None:
-        return query, min_price()
-    # Outer: a listable product without variants has no price, like min_price() gives NULL.
-    return query.outerjoin(prices, prices.c.product_id == Product.id), prices.c.price
+def filtered(filters: Filters, counting: bool = False) -> sa.Select:
+    """listable_products() narrowed by the filters (no ordering or paging); with `counting`,
+    only the ids, from the summary alone."""
+    query = listable_ids() if counting else listable_products()
+    return query.where(*_conditions(filters))
 
 
-NEWEST = (Product.created_at.desc(), Product.id.desc())
+NEWEST = (Summary.created_at.desc(), Summary.product_id.desc())
 
 
-def _ordered(query: sa.Select, sort: str) -> sa.Select:
+def _order(sort: str, columns: Any = Summary) -> list[sa.ColumnElement]:
+    """The ORDER BY of a sort over the summary's columns (`Summary`, or a subquery's `.c`)."""
+    newest = [columns.created_at.desc(), columns.product_id.desc()]
+    # A product without variants has no price: after the others, in both price orders.
     if sort == "price_asc":
-        return query.order_by(min_price().asc(), *NEWEST)
+        return [columns.price_from.asc().nulls_last(), *newest]
     if sort == "price_desc":
-        return query.order_by(min_price().desc(), *NEWEST)
+        return [columns.price_desc_key.desc(), *newest]
     if sort == "stars":
-        return query.order_by(Certificate.stars.desc(), *NEWEST)
-    return query.order_by(*NEWEST)
+        return [columns.stars.desc(), *newest]
+    return newest
+
+
+def _page(
+    filters: Filters, limit: int, offset: int = 0, where: sa.ColumnElement[bool] | None = None
+) -> sa.Select:
+    """One page of `listable_products()` matching the filters, in the sort's order.
+
+    The page's rows are found on the summary alone (one of its indexes, in order, with the
+    validity and certificate: an index-only scan on PostgreSQL), then joined to their
+    products, producers and certificates: only the page's rows are joined, however deep the
+    page. The same rule as `listable_products()` (`rules.listed_on`), the same rows.
+    """
+    keys = (
+        sa.select(
+            Summary.product_id,
+            Summary.certificate_id,
+            Summary.created_at,
+            Summary.price_from,
+            Summary.price_desc_key,
+            Summary.stars,
+        )
+        .where(*listed_on(clock.today()), *_conditions(filters))
+        .order_by(*_order(filters.sort))
+        .offset(offset)
+        .limit(limit)
+    )
+    if where is not None:
+        keys = keys.where(where)
+    page = keys.subquery("page")
+    return with_card_data(
+        sa.select(Product, Certificate)
+        .select_from(page)
+        .join(Product, Product.id == page.c.product_id)
+        .join(Product.producer)
+        .join(Certificate, Certificate.id == page.c.certificate_id)
+        .options(contains_eager(Product.producer))
+        .order_by(*_order(filters.sort, page.c))
+    )
+
+
+# --- keyset pages (the API): "the products after this one", whatever the page number ------
+
+
+def _sort_values(sort: str, product: Product, certificate: Certificate) -> list:
+    """A row's values of the sort's keys, as the summary holds them (the cursor's content)."""
+    first = None
+    if sort == "price_asc":
+        first = price_from(product)
+    elif sort == "price_desc":
+        first = price_from(product) or -1  # Summary.price_desc_key
+    elif sort == "stars":
+        first = certificate.stars
+    return [first, product.created_at.isoformat(), product.id]
+
+
+def encode_cursor(sort: str, product: Product, certificate: Certificate) -> str:
+    """An opaque cursor pointing just after this row in this sort."""
+    raw = json.dumps([sort, *_sort_values(sort, product, certificate)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[int | None, dt.datetime, int]:
+    """(first key, created_at, product id) of a cursor made for `sort`; InvalidFilter else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, first, created, product_id = json.loads(raw)
+        created_at = dt.datetime.fromisoformat(created)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidFilter("after", _l("is not a cursor this list gave")) from None
+    if sort == "newest":
+        valid_first = first is None
+    else:  # stars and price_desc's key always; price_asc: None for a product without variants
+        valid_first = _is_int(first) or (first is None and sort == "price_asc")
+    if made_for != sort or not valid_first or not _is_int(product_id):
+        raise InvalidFilter("after", _l("is not a cursor this list gave")) from None
+    return first, created_at, product_id
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
+
+
+def _after(sort: str, cursor: tuple[int | None, dt.datetime, int]) -> sa.ColumnElement[bool]:
+    """The rows that come after the cursor's row in `_order(sort)`."""
+    first, created_at, product_id = cursor
+    newer = sa.tuple_(Summary.created_at, Summary.product_id) < sa.tuple_(
+        sa.literal(created_at, Summary.created_at.type), sa.literal(product_id)
+    )
+    if sort == "newest":
+        return newer
+    if sort in ("stars", "price_desc"):  # descending like the tie-breakers: one tuple
+        key = Summary.stars if sort == "stars" else Summary.price_desc_key
+        return sa.tuple_(key, Summary.created_at, Summary.product_id) < sa.tuple_(
+            sa.literal(first),
+            sa.literal(created_at, Summary.created_at.type),
+            sa.literal(product_id),
+        )
+    if first is None:  # among the products without a price, which come last
+        return sa.and_(Summary.price_from.is_(None), newer)
+    return sa.or_(
+        Summary.price_from > first,
+        sa.and_(Summary.price_from == first, newer),
+        Summary.price_from.is_(None),
+    )
+
+
+def after(filters: Filters, cursor: str | None) -> Page:
+    """A page of `filters.per_page` rows after the cursor's row (from the first row, or from
+    `filters.page` by number, without one), with the cursor of the next page: deep pages cost
+    what the first does, and a product listed or unlisted meanwhile shifts nothing."""
+    if cursor is not None:
+        where = _after(filters.sort, decode_cursor(cursor, filters.sort))
+        query = _page(filters, filters.per_page + 1, where=where)
+    else:
+        query = _page(filters, filters.per_page + 1, (filters.page - 1) * filters.per_page)
+    rows = db.session.execute(query).unique().all()
+    found = [(p, c) for p, c in rows[: filters.per_page]]
+    following = encode_cursor(filters.sort, *found[-1]) if len(rows) > filters.per_page else None
+    return Page(
+        rows=found,
+        total=total(filters),
+        filters=filters,
+        keyset=True,
+        next_after=following,
+        by_cursor=cursor is not None,
+    )
 
 
 def browse(filters: Filters) -> Page:
-    """One page of listable products matching the filters: 4 or 5 queries whatever the
-    page size (one fewer while the total is kept, see total())."""
+    """One page of listable products matching the filters: 4 queries whatever the page size
+    and order (the count, the page, its variants, its images; 3 while the total is kept)."""
     return Page(rows=shelf(filters), total=total(filters), filters=filters)
 
 
 def count_matching(filters: Filters) -> int:
-    """How many listable products match the filters (any page, any order)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(filtered(filters, counting=True).subquery())
-        )
-        or 0
-    )
+    """How many listable products match the filters (any page, any order): one count over
+    the summary's rows valid today."""
+    query = sa.select(sa.func.count()).select_from(Summary)
+    return db.session.scalar(query.where(*listed_on(clock.today()), *_conditions(filters))) or 0
 
 
 def total(filters: Filters) -> int:
@@ -292,47 +389,17 @@ def total(filters: Filters) -> int:
 
 def shelf(filters: Filters) -> list[tuple[Product, Certificate]]:
     """The rows of one page without the total (home page shelves, "more from this producer"):
-    3 queries whatever the page size (4 when sorted by price)."""
-    if filters.sort in ("price_asc", "price_desc"):
-        return _by_price(filters)
-    query = _ordered(filtered(filters), filters.sort).offset((filters.page - 1) * filters.per_page)
-    rows = db.session.execute(with_card_data(query.limit(filters.per_page))).unique().all()
-    return [(p, c) for p, c in rows]
-
-
-def _by_price(filters: Filters) -> list[tuple[Product, Certificate]]:
-    """A page sorted by price: the page's ids first, by the counting form of the rule with
-    every product's cheapest price from one aggregate, then those rows through
-    `listable_products()`. Ordering the full rows by `min_price()` evaluated the "current
-    certificate" subquery twice and `min_price()` once per listable product: 0.7–1.3 s
-    at 100,000 products, against 0.15–0.2 s this way (docs/benchmarks.md)."""
-    prices = cheapest_prices()
-    price = prices.c.price.asc() if filters.sort == "price_asc" else prices.c.price.desc()
-    order = price.nulls_last()  # a product without variants has no price: after the others
-    ids = db.session.scalars(
-        filtered(filters, counting=True, prices=prices)
-        .order_by(order, *NEWEST)
-        .offset((filters.page - 1) * filters.per_page)
-        .limit(filters.per_page)
-    ).all()
-    if not ids:
-        return []
-    rows = db.session.execute(
-        with_card_data(listable_products().where(Product.id.in_(ids)))
-    ).unique()
-    by_id = {product.id: (product, certificate) for product, certificate in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    3 queries whatever the page size and order (the page, its variants, its images)."""
+    query = _page(filters, filters.per_page, (filters.page - 1) * filters.per_page)
+    return [(p, c) for p, c in db.session.execute(query).unique().all()]
 
 
 def group_counts() -> dict[str, int]:
     """How many listable products each OCOP group has (for the home page)."""
-    listed = listable_ids().add_columns(Product.product_set_code).subquery()
-    product_set = sa.select(ProductSet.code, ProductSet.group_code).subquery()
     rows = db.session.execute(
-        sa.select(product_set.c.group_code, sa.func.count())
-        .select_from(listed)
-        .join(product_set, product_set.c.code == listed.c.product_set_code)
-        .group_by(product_set.c.group_code)
+        sa.select(Summary.group_code, sa.func.count())
+        .where(*listed_on(clock.today()))
+        .group_by(Summary.group_code)
     ).all()
     return {group: count for group, count in rows}
 

@@ -165,3 +165,66 @@ class ProductRevision(db.Model):
     product_set: Mapped[ProductSet] = relationship()
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+_COVERED = ["valid_from", "valid_until", "certificate_id"]  # what a page reads besides the keys
+
+
+class ListingSummary(db.Model):
+    """What the catalogue reads to list, filter, count and sort: one row per product and
+    stretch of days on which it is listable with one current certificate.
+
+    Derived data, kept by `shop.catalog.summary` in the transaction of every change that feeds
+    it (products, variants' prices, certificates, producers, product sets). A product that is
+    listable on no day (draft, hidden, suspended producer, no approved certificate) has no
+    row. On any day at most one row of a product holds `valid_from <= day <= valid_until`:
+    its current certificate that day, so expiry stays a date comparison (no job). Usually a
+    product has one row from the beginning of time; an older certificate that outlives a
+    newer one adds a row for the days after the newer one expires.
+    """
+
+    __tablename__ = "listing_summary"
+    __table_args__ = (
+        sa.Index("ix_listing_summary_product", "product_id", "valid_from"),
+        # One per sort, and per filter in the newest order: a page's rows are read in order
+        # from the index alone (PostgreSQL: INCLUDE the validity and the certificate).
+        *(
+            sa.Index(f"ix_listing_summary_{name}", *columns, postgresql_include=_COVERED)
+            for name, columns in (
+                ("newest", ("created_at", "product_id")),
+                ("price_desc", ("price_desc_key", "created_at", "product_id")),
+                ("stars", ("stars", "created_at", "product_id")),
+                ("group", ("group_code", "created_at", "product_id")),
+                ("set", ("product_set_code", "created_at", "product_id")),
+                ("province", ("province_code", "created_at", "product_id")),
+                ("producer", ("producer_id", "created_at", "product_id")),
+            )
+        ),
+    )
+
+    # No foreign keys: the rows are rebuilt from their sources, whose deletions they follow.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int]
+    certificate_id: Mapped[int]
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]  # the current certificate's expires_on
+    stars: Mapped[int]
+    producer_id: Mapped[int]
+    province_code: Mapped[int]
+    product_set_code: Mapped[int]
+    group_code: Mapped[str] = mapped_column(sa.String(4))
+    price_from: Mapped[int | None] = mapped_column(sa.BigInteger)  # cheapest variant
+    # "price_desc" puts products without a price last: price_from, or -1 without one (an
+    # index read backwards serves it on both engines; NULLS LAST in an index is PostgreSQL's).
+    price_desc_key: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[dt.datetime]  # the product's, for "newest"
+
+
+# "price_asc": ascending prices put NULL (no variants) last on PostgreSQL, as the sort wants.
+sa.Index(
+    "ix_listing_summary_price",
+    ListingSummary.price_from,
+    ListingSummary.created_at.desc(),
+    ListingSummary.product_id.desc(),
+    postgresql_include=_COVERED,
+)

@@ -15,6 +15,13 @@ search indexer through `listable_on_some_day()` (the same parts without the date
 queries drop expired certificates on the day itself), and the "why unlisted" explanation
 through `unlisted_reasons()`, which evaluates the same parts in one query and names the first
 that fails, so the explanation and the listing cannot disagree.
+
+At 100,000 products the storefront does not evaluate the parts per request: it reads
+`ListingSummary`, rows derived from the parts (`shop.catalog.summary`) in the transaction of
+every change that feeds them, each saying on which days (`valid_from`..`valid_until`) the
+product is listable and with which current certificate. `is_listable()` and
+`listable_products()` read it; `listable_by_parts()` is the same rule over the sources, which
+the summary is built from and tested against.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from shop import clock
-from shop.catalog.models import Product, Variant
+from shop.catalog.models import ListingSummary, Product, Variant
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, ProducerStatus, ProductStatus
 from shop.extensions import db
@@ -39,6 +46,8 @@ if TYPE_CHECKING:
 
 LOW_STOCK = 5  # a variant (or, in the API, a product in total) with this many units or fewer
 ANY_DAY = None  # `_certificate_valid(ANY_DAY)`: approved, whatever its expiry
+# Which of a product's certificates is its current one: the newest decision among the valid.
+NEWEST_CERTIFICATE_FIRST = (Certificate.decision_date.desc(), Certificate.id.desc())
 
 
 # --- the listable rule ---------------------------------------------------------------------
@@ -55,13 +64,15 @@ def _product_active(_day: dt.date | None) -> sa.ColumnElement[bool]:
 def _certificate_valid(day: dt.date | None) -> list[sa.ColumnElement[bool]]:
     """The conditions on one of the product's certificates for it to be current on `day`
     (on ANY_DAY: approved, whatever its expiry)."""
-    conditions = [
-        Certificate.product_id == Product.id,
-        Certificate.status == CertificateStatus.APPROVED,
-    ]
+    conditions = [Certificate.product_id == Product.id, certificate_approved()]
     if day is not ANY_DAY:
         conditions.append(Certificate.expires_on >= day)
     return conditions
+
+
+def certificate_approved() -> sa.ColumnElement[bool]:
+    """A certificate that may make its product listable (on the days until it expires)."""
+    return Certificate.status == CertificateStatus.APPROVED
 
 
 def _has_certificate(day: dt.date | None) -> sa.ColumnElement[bool]:
@@ -83,9 +94,22 @@ CURRENT_CERTIFICATE = Part("current_certificate", _has_certificate)
 PARTS = (PRODUCER_ACTIVE, PRODUCT_ACTIVE, CURRENT_CERTIFICATE)
 
 
+def listed_on(day: dt.date) -> list[sa.ColumnElement[bool]]:
+    """The conditions on a `ListingSummary` row for its product to be listable on `day`."""
+    return [ListingSummary.valid_from <= day, ListingSummary.valid_until >= day]
+
+
 def is_listable(day: dt.date | None = None) -> sa.ColumnElement[bool]:
-    """The listable rule as one condition on `Product` joined to its `Producer`: the WHERE of
-    `listable_ids`, or a yes/no column where a query needs to know for each row."""
+    """The listable rule as one condition on `Product`: the product has a summary row valid on
+    `day` (a yes/no column where a query needs to know for each row)."""
+    return sa.exists().where(
+        ListingSummary.product_id == Product.id, *listed_on(day or clock.today())
+    )
+
+
+def listable_by_parts(day: dt.date | None = None) -> sa.ColumnElement[bool]:
+    """The listable rule over its sources, on `Product` joined to its `Producer`: what
+    `ListingSummary` is derived from, and what `is_listable()` must always agree with."""
     day = day or clock.today()
     return sa.and_(*(part.holds(day) for part in PARTS))
 
@@ -110,7 +134,7 @@ def current_certificate_id(day: dt.date | None = None) -> sa.ScalarSelect:
     return (
         sa.select(Certificate.id)
         .where(*_certificate_valid(day or clock.today()))
-        .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
+        .order_by(*NEWEST_CERTIFICATE_FIRST)
         .limit(1)
         .correlate(Product)
         .scalar_subquery()
@@ -120,29 +144,31 @@ def current_certificate_id(day: dt.date | None = None) -> sa.ScalarSelect:
 def listable_products(day: dt.date | None = None) -> sa.Select[tuple[Product, Certificate]]:
     """Products the shop may show and sell on `day`, each with its current certificate.
 
-    The rule's first two parts as the WHERE, the third as the join on the current
-    certificate. Every storefront path builds on this select; callers add filters, ordering
-    and paging. `Product.producer` is loaded by the same query.
+    Read from `ListingSummary` (its row valid on `day` names the current certificate), so
+    callers may filter and order by the summary's columns too. Every storefront path builds
+    on this select; callers add filters, ordering and paging. `Product.producer` is loaded
+    by the same query.
     """
     day = day or clock.today()
     return (
         sa.select(Product, Certificate)
+        .select_from(ListingSummary)
+        .join(Product, Product.id == ListingSummary.product_id)
         .join(Product.producer)
-        .join(Certificate, Certificate.id == current_certificate_id(day))
-        .where(*(part.holds(day) for part in PARTS if part is not CURRENT_CERTIFICATE))
+        .join(Certificate, Certificate.id == ListingSummary.certificate_id)
+        .where(*listed_on(day))
         .options(contains_eager(Product.producer))
     )
 
 
 def listable_ids(day: dt.date | None = None) -> sa.Select[tuple[int]]:
-    """The ids of `listable_products(day)`, by the same rule, without the certificate row.
-
-    For counts (a page's total, the home page's groups): 5–8× cheaper than counting
-    `listable_products()`, whose join evaluates the ordered "current certificate" subquery
-    for every product (measured in docs/benchmarks.md). Filters on the certificate's own
-    columns (stars) need `listable_products()`.
-    """
-    return sa.select(Product.id).join(Product.producer).where(is_listable(day))
+    """The ids of `listable_products(day)`, by the same rule, without the certificate row."""
+    return (
+        sa.select(Product.id)
+        .select_from(ListingSummary)
+        .join(Product, Product.id == ListingSummary.product_id)
+        .where(*listed_on(day or clock.today()))
+    )
 
 
 # --- why a product is not listed -----------------------------------------------------------
@@ -165,7 +191,7 @@ def _newest_certificate_status() -> sa.ScalarSelect:
     return (
         sa.select(Certificate.status)
         .where(Certificate.product_id == Product.id)
-        .order_by(Certificate.decision_date.desc(), Certificate.id.desc())
+        .order_by(*NEWEST_CERTIFICATE_FIRST)
         .limit(1)
         .correlate(Product)
         .scalar_subquery()
@@ -190,8 +216,9 @@ def unlisted_reasons(
 ) -> dict[int, str | None]:
     """For each product, the code of why it is not on sale on `day`, or None if it is.
 
-    One query evaluates each part of the rule as a column; the reason is the first part that
-    fails (so None exactly when `is_listable(day)` holds).
+    One query evaluates the rule (`is_listable`, from the summary) and each of its parts as
+    columns: None exactly when the rule holds, otherwise the first part that fails (the
+    summary agrees with the parts, tests/integration/test_listing_summary.py).
     """
     ids = set(product_ids)
     if not ids:
@@ -199,14 +226,23 @@ def unlisted_reasons(
     day = day or clock.today()
     columns = [part.holds(day).label(part.name) for part in PARTS]
     rows = (session or db.session).execute(
-        sa.select(Product.id, Product.status, _newest_certificate_status(), *columns)
+        sa.select(
+            Product.id,
+            Product.status,
+            _newest_certificate_status(),
+            is_listable(day).label("listed"),
+            *columns,
+        )
         .join(Product.producer)
         .where(Product.id.in_(ids))
     )
     reasons: dict[int, str | None] = {}
     for row in rows:
+        if row.listed:
+            reasons[row[0]] = None
+            continue
         failed = next((part.name for part in PARTS if not row._mapping[part.name]), None)
-        reasons[row[0]] = None if failed is None else _reason(failed, row[1], row[2])
+        reasons[row[0]] = _reason(failed or CURRENT_CERTIFICATE.name, row[1], row[2])
     return reasons
 
 

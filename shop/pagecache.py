@@ -190,8 +190,13 @@ def _forget_on_rollback(conn) -> None:
 
 
 def current_version() -> int | None:
-    """The committed version as this request's transaction sees it (None: no row)."""
-    return db.session.scalar(sa.select(CacheVersion.n).where(CacheVersion.name == VERSION_ROW))
+    """The committed version as this request's transaction sees it (None: no row, or no
+    database: the request goes on without the cache, and meets the error where it did)."""
+    try:
+        return db.session.scalar(sa.select(CacheVersion.n).where(CacheVersion.name == VERSION_ROW))
+    except sa.exc.DBAPIError:
+        db.session.rollback()
+        return None
 
 
 # --- serving ----------------------------------------------------------------------------------

@@ -52,6 +52,28 @@ def staff(db):
     return user
 
 
+@pytest.fixture
+def another_app(app, tmp_path):
+    """Another app (another worker or server) on the same database; its pool closed after."""
+    made = []
+
+    def make(name: str, **config):
+        other = create_app(
+            "test",
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            INSTANCE_PATH=str(tmp_path / name),
+            **config,
+        )
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
 def new_client(app, language: str | None = "en"):
     app.test_client_class = IsolatedClient
     client = app.test_client()
@@ -245,13 +267,11 @@ def test_a_rolled_back_change_and_a_cart_leave_the_version_alone(db, app, tea):
     assert 'data-testid="cart-count">1<' in answer.get_data(as_text=True)
 
 
-def test_a_change_through_one_app_is_seen_by_another_at_its_next_request(db, app, tea, tmp_path):
+def test_a_change_through_one_app_is_seen_by_another_at_its_next_request(
+    db, app, tea, another_app
+):
     """Two workers: two apps on one database, each with its own in-process store."""
-    other = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        INSTANCE_PATH=str(tmp_path / "other"),
-    )
+    other = another_app("other")
     first, second = new_client(app), new_client(other)
     assert "₫250,000" in cached(first, PRODUCT)
     with other.app_context():
@@ -293,18 +313,12 @@ def redis_or_skip():
         pytest.skip("no Redis at 127.0.0.1:6379")
 
 
-def test_two_apps_share_one_redis_store_and_see_each_others_changes(db, app, tea, tmp_path):
+def test_two_apps_share_one_redis_store_and_see_each_others_changes(db, tea, another_app):
     redis_or_skip()
     prefix = f"test-{uuid.uuid4().hex}:"
 
     def server(name):
-        return create_app(
-            "test",
-            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-            INSTANCE_PATH=str(tmp_path / name),
-            REDIS_URL="redis://127.0.0.1:6379/0",
-            CACHE_KEY_PREFIX=prefix,
-        )
+        return another_app(name, REDIS_URL="redis://127.0.0.1:6379/0", CACHE_KEY_PREFIX=prefix)
 
     one, two = server("one"), server("two")
     first, second = new_client(one), new_client(two)
@@ -408,13 +422,8 @@ def test_errors_redirects_and_unknown_arguments_are_never_stored(db, app, frozen
     assert client.get("/p/not-yet").status_code == 200
 
 
-def test_a_flood_of_query_strings_stays_within_the_bound(db, tea, tmp_path):
-    small = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(hide_password=False),
-        INSTANCE_PATH=str(tmp_path / "small"),
-        CACHE_THRESHOLD=20,
-    )
+def test_a_flood_of_query_strings_stays_within_the_bound(db, tea, another_app):
+    small = another_app("small", CACHE_THRESHOLD=20)
     client = new_client(small)
     with small.app_context():
         for n in range(1, 120):
@@ -486,13 +495,8 @@ def test_cached_pages_are_gzipped_for_browsers_that_accept_it(db, app, tea):
     assert again.status_code == 304
 
 
-def test_the_switch_turns_the_cache_off(db, tea, tmp_path):
-    off = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(hide_password=False),
-        INSTANCE_PATH=str(tmp_path / "off"),
-        PAGE_CACHE=False,
-    )
+def test_the_switch_turns_the_cache_off(db, tea, another_app):
+    off = another_app("off", PAGE_CACHE=False)
     client = new_client(off)
     with off.app_context():
         assert "X-Cache" not in client.get(PRODUCT).headers

@@ -267,9 +267,7 @@ def test_a_rolled_back_change_and_a_cart_leave_the_version_alone(db, app, tea):
     assert 'data-testid="cart-count">1<' in answer.get_data(as_text=True)
 
 
-def test_a_change_through_one_app_is_seen_by_another_at_its_next_request(
-    db, app, tea, another_app
-):
+def test_a_change_through_one_app_is_seen_by_another_at_its_next_request(db, app, tea, another_app):
     """Two workers: two apps on one database, each with its own in-process store."""
     other = another_app("other")
     first, second = new_client(app), new_client(other)

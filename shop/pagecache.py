@@ -84,6 +84,10 @@ PRIVATE_TABLES = frozenset(
         "addresses",
         "certificate_reminders",
         "search_terms",
+        # the search index feeds the search page and `q`, which are never cached
+        "product_search",
+        "search_suggestions",
+        "search_producer_suggestions",
         "alembic_version",
     }
 )
@@ -109,8 +113,9 @@ CACHED_ENDPOINTS = frozenset(
         "api.openapi_document",
     }
 )
-# The query arguments those pages read (browse.parse_filters, the API's `q`); a request with
-# any other, or a query string longer than MAX_QUERY, is answered without the cache.
+# The query arguments those pages read (browse.parse_filters); a request with any other, or a
+# query string longer than MAX_QUERY, is answered without the cache. The API's `q` is one: a
+# search answer comes from an index updated after the commit, so it is never stored.
 QUERY_ARGS = frozenset(
     {
         "set",
@@ -123,7 +128,6 @@ QUERY_ARGS = frozenset(
         "sort",
         "page",
         "per_page",
-        "q",
     }
 )
 MAX_QUERY = 300

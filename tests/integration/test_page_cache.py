@@ -415,6 +415,8 @@ def test_errors_redirects_and_unknown_arguments_are_never_stored(db, app, frozen
         assert bad.status_code == 400 and bad.headers["X-Cache"] == "bypass"
         odd = client.get("/products?utm_source=tv")
         assert odd.status_code == 200 and odd.headers["X-Cache"] == "bypass"
+        search = client.get("/api/v1/products?q=tra")  # the index follows the commit: not kept
+        assert search.status_code == 200 and search.headers["X-Cache"] == "bypass"
     make_product(name="Mắm tôm", slug="not-yet")
     db.session.commit()
     assert client.get("/p/not-yet").status_code == 200
@@ -499,3 +501,49 @@ def test_the_switch_turns_the_cache_off(db, tea, another_app):
     with off.app_context():
         assert "X-Cache" not in client.get(PRODUCT).headers
         assert "X-Cache" not in client.get(PRODUCT).headers
+
+
+# --- the version row under concurrent orders -------------------------------------------------
+
+
+def place_one(app, variant_id: int) -> bool:
+    """A guest's order of one unit, in its own app context (a worker); False if refused."""
+    from shop import geo
+    from shop.cart import services as carts
+    from shop.cart.models import Cart, CartLine
+    from shop.checkout.services import Delivery, place_order
+    from shop.enums import PaymentMethod
+    from shop.errors import Refused
+
+    with app.app_context():
+        cart = Cart(token=secrets.token_urlsafe(32))
+        _db.session.add(cart)
+        _db.session.add(CartLine(cart=cart, variant_id=variant_id, quantity=1))
+        _db.session.commit()
+        delivery = Delivery(
+            "Trần Thị Mai", "+84987654321", "mai@example.vn", "15 Lê Duẩn", geo.wards(66)[0][0], 66
+        )
+        try:
+            place_order(
+                cart, delivery, PaymentMethod.COD, secrets.token_hex(16), carts.view(cart).total
+            )
+        except Refused:
+            _db.session.rollback()
+            return False
+        finally:
+            _db.session.remove()
+        return True
+
+
+def test_orders_placed_at_once_each_raise_the_version_once_and_never_oversell(db, app, tea):
+    from tests.concurrency import Race
+
+    variant_id = tea.variants[0].id  # 5 in stock
+    before = version(db)
+    placed: list[bool] = []
+    with Race(db, rows=[(Variant, variant_id)]) as race:
+        for _ in range(8):
+            race.start(lambda: placed.append(place_one(app, variant_id)))
+    assert sorted(placed) == [False] * 3 + [True] * 5
+    assert version(db) == before + 5  # one raise per placed order, none for a refused one
+    assert db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant_id)) == 0

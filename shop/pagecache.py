@@ -142,6 +142,7 @@ _WRITE = re.compile(
 )
 _DIRTY = "page_cache_dirty"
 BUMP_SQL = "UPDATE cache_versions SET n = n + 1 WHERE name = 'pages'"
+VERSION_SQL = "SELECT n FROM cache_versions WHERE name = 'pages'"
 
 
 class CacheVersion(db.Model):
@@ -196,8 +197,8 @@ def _forget_on_rollback(conn) -> None:
 def current_version() -> int | None:
     """The committed version as this request's transaction sees it (None: no row, or no
     database: the request goes on without the cache, and meets the error where it did)."""
-    try:
-        return db.session.scalar(sa.select(CacheVersion.n).where(CacheVersion.name == VERSION_ROW))
+    try:  # plain SQL on the session's connection: its transaction, without the ORM's work
+        return db.session.connection().exec_driver_sql(VERSION_SQL).scalar()
     except sa.exc.DBAPIError:
         db.session.rollback()
         return None

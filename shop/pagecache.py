@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import re
 import secrets
 from typing import Any
@@ -62,7 +63,10 @@ from shop.extensions import db
 
 cache = Cache()
 
-VERSION_ROW = "pages"
+# The version is the sum of STRIPES rows (pages-0 … pages-7); a commit raises one of them, at
+# random, so concurrent orders rarely wait for the same row lock. Every row only goes up, so
+# every commit raises the sum, and a reader's one SELECT sees it before or after, whole.
+STRIPES = 8
 
 # Tables whose rows no storefront page, sitemap or API answer shows. Every other table's
 # change raises the version (a new table does too, until someone lists it here).
@@ -141,17 +145,21 @@ _WRITE = re.compile(
     r"^\s*(?:UPDATE|INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE
 )
 _DIRTY = "page_cache_dirty"
-BUMP_SQL = "UPDATE cache_versions SET n = n + 1 WHERE name = 'pages'"
-VERSION_SQL = "SELECT n FROM cache_versions WHERE name = 'pages'"
+BUMP_SQL = "UPDATE cache_versions SET n = n + 1 WHERE name = 'pages-{stripe}'"
+VERSION_SQL = "SELECT sum(n) FROM cache_versions"
 
 
 class CacheVersion(db.Model):
-    """The version of everything public pages show (one row, `pages`), raised by each change."""
+    """The version of everything public pages show (the sum of the rows), raised by each change."""
 
     __tablename__ = "cache_versions"
 
     name = sa.Column(sa.String(20), primary_key=True)
     n = sa.Column(sa.BigInteger, nullable=False)
+
+
+def bump_sql() -> str:
+    return BUMP_SQL.format(stripe=random.randrange(STRIPES))
 
 
 def first_version() -> int:
@@ -161,7 +169,8 @@ def first_version() -> int:
 
 @event.listens_for(CacheVersion.__table__, "after_create")
 def _insert_row(target, connection, **kw) -> None:
-    connection.execute(target.insert().values(name=VERSION_ROW, n=first_version()))
+    rows = [{"name": f"pages-{i}", "n": first_version()} for i in range(STRIPES)]
+    connection.execute(target.insert(), rows)
 
 
 # --- the version ------------------------------------------------------------------------------
@@ -177,7 +186,7 @@ def _note_write(conn, cursor, statement, parameters, context, executemany) -> No
 @event.listens_for(Engine, "commit")
 def _bump_on_commit(conn) -> None:
     if conn.info.pop(_DIRTY, None) and conn.get_execution_options().get("page_cache_bump", True):
-        conn.exec_driver_sql(BUMP_SQL)
+        conn.exec_driver_sql(bump_sql())
 
 
 def bump_after_migrations(conn) -> None:
@@ -185,7 +194,7 @@ def bump_after_migrations(conn) -> None:
     are done, one bump retires whatever a shared store kept from before."""
     conn.info.pop(_DIRTY, None)
     if sa.inspect(conn).has_table("cache_versions"):
-        conn.exec_driver_sql(BUMP_SQL)
+        conn.exec_driver_sql(bump_sql())
         conn.commit()
 
 
@@ -195,7 +204,7 @@ def _forget_on_rollback(conn) -> None:
 
 
 def current_version() -> int | None:
-    """The committed version as this request's transaction sees it (None: no row, or no
+    """The committed version as this request's transaction sees it (None: no rows, or no
     database: the request goes on without the cache, and meets the error where it did)."""
     try:  # plain SQL on the session's connection: its transaction, without the ORM's work
         return db.session.connection().exec_driver_sql(VERSION_SQL).scalar()

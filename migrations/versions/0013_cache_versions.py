@@ -1,9 +1,10 @@
 """the page cache's version of the public pages
 
-`cache_versions` holds one row, `pages`, whose `n` every transaction that changes what a
-storefront page, sitemap or API answer shows raises by one (shop/pagecache.py); the page
-cache puts it in every key. It starts at a random number, so a database made again never
-meets keys a shared store kept from the old one.
+`cache_versions` holds eight rows, `pages-0` … `pages-7`; every transaction that changes what
+a storefront page, sitemap or API answer shows raises one of them by one (shop/pagecache.py),
+and the page cache puts their sum in every key (eight rows: concurrent orders rarely wait for
+the same row lock). They start at random numbers, so a database made again never meets keys
+a shared store kept from the old one.
 
 Revision ID: 0013_cache_versions
 Revises: 0012_audit_search_text
@@ -30,7 +31,8 @@ def upgrade():
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_cache_versions")),
     )
-    op.bulk_insert(versions, [{"name": "pages", "n": secrets.randbelow(2**40)}])
+    stripes = [{"name": f"pages-{i}", "n": secrets.randbelow(2**40)} for i in range(8)]
+    op.bulk_insert(versions, stripes)
 
 
 def downgrade():

@@ -86,6 +86,16 @@ class Config:
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 
+    # The page cache (shop/pagecache.py, docs/architecture.md "Page cache"): anonymous
+    # storefront pages, sitemaps and the API, keyed by the database's version and Vietnam's
+    # date. The store is in the process (at most CACHE_THRESHOLD pages) unless REDIS_URL is
+    # set (CACHE_TYPE may name another Flask-Caching backend); CACHE_DEFAULT_TIMEOUT seconds.
+    PAGE_CACHE = _env_bool("PAGE_CACHE", True)
+    CACHE_TYPE = os.environ.get("CACHE_TYPE")
+    CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 300)
+    CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 600)
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "ocop-page:")
+
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
     # version must be at least the PostgreSQL server's.

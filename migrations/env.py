@@ -41,9 +41,15 @@ def run_migrations_online():
     conf_args.setdefault("compare_type", True)
 
     with target_db.engine.connect() as connection:
+        # The page cache's version (shop/pagecache.py) may not exist yet at this revision:
+        # no bump per migration, one at the end if the table is there.
+        connection.execution_options(page_cache_bump=False)
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        from shop.pagecache import bump_after_migrations
+
+        bump_after_migrations(connection)
 
 
 if context.is_offline_mode():

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from shop import compression
+from shop import compression, pagecache
 from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     register_security_headers(app)
     register_static_versions(app)
     compression.init_app(app)
+    pagecache.init_app(app)  # after compression: its hook must run first
     return app
 
 

@@ -8,6 +8,7 @@ from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
 from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
+from shop.pagecache import CacheVersion
 from shop.payments.models import Payment, WebhookEvent
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
@@ -21,6 +22,7 @@ from shop.search.models import (
 
 __all__ = [
     "Address",
+    "CacheVersion",
     "Cart",
     "CartLine",
     "Order",

@@ -114,8 +114,10 @@ def _check_listing_summary() -> None:
 
 
 def _empty_postgres() -> None:
-    """Delete every row except the reference data, and restart the id sequences."""
-    tables = [t.name for t in _db.metadata.sorted_tables if t.name != "product_sets"]
+    """Delete every row except the reference data (and the page cache's version row, which
+    only ever goes up), and restart the id sequences."""
+    kept = {"product_sets", "cache_versions"}
+    tables = [t.name for t in _db.metadata.sorted_tables if t.name not in kept]
     with _db.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 

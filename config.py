@@ -87,6 +87,14 @@ class Config:
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Uploaded files (shop/storage.py): product photos (public while listable) and certificate
+    # scans (private). Folders default to instance/media and instance/scans; with several app
+    # servers both must be folders every server mounts (docs/deploy.md). *_STORAGE names
+    # another Storage class ("package.module:Class"), built with the folder.
+    MEDIA_ROOT = os.environ.get("MEDIA_ROOT")
+    SCANS_ROOT = os.environ.get("SCANS_ROOT")
+    MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE")
+    SCANS_STORAGE = os.environ.get("SCANS_STORAGE")
     # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
     # version must be at least the PostgreSQL server's.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR")

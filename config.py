@@ -109,6 +109,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Chợ OCOP <no-reply@cho-ocop.vn>")
+    # Without MAIL_SERVER, mail is written as .eml files here (default instance/outbox).
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
     # A guest's delivery details are erased this many days after the order closed

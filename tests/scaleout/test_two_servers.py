@@ -3,7 +3,7 @@
 Two gunicorn servers (production settings, processes of one thread each) on two ports share
 what docs/deploy.md says servers share: the PostgreSQL database (with its search backend),
 Redis (REDIS_URL: rate limits, and the page cache when there is one), one SECRET_KEY, and the
-media and scan folders (MEDIA_ROOT, SCANS_ROOT). Nothing else: each has its own instance
+media and scan folders (MEDIA_ROOT, SCANS_ROOT) and, with no SMTP server, the mail folder (MAIL_OUTBOX_DIR). Nothing else: each has its own instance
 folder. A buyer's browser alternates between them, as behind a load balancer with no sticky
 sessions, and every step must find the other server's work: the cart, the log-in, the
 checkout, the log-in limit's count, a photo, and a staff revocation, which hides the product
@@ -15,6 +15,8 @@ which `.ci/run` starts); with REQUIRE_POSTGRES=1 a missing Redis fails it instea
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import secrets
@@ -113,6 +115,7 @@ def servers(_schema, redis_url, shared, tmp_path_factory):
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(shared / "media"),
         "SCANS_ROOT": str(shared / "scans"),
+        "MAIL_OUTBOX_DIR": str(shared / "outbox"),  # no MAIL_SERVER: mail as files, shared
         "SEARCH_BACKEND": "postgres",
         "LOGIN_LIMIT_PER_EMAIL_AND_IP": f"{LOGIN_LIMIT} per 10 minutes",
         "LOGIN_LIMIT_PER_IP": "1000 per 10 minutes",  # runs of this test must not add up
@@ -208,7 +211,9 @@ def test_a_cart_filled_on_one_server_is_the_same_cart_on_the_other(servers, shop
     assert "₫470,000" in both  # 320,000 + 150,000 đồng
 
 
-def test_a_log_in_on_one_server_holds_on_the_other_and_checkout_crosses_both(servers, shop, db):
+def test_a_log_in_on_one_server_holds_on_the_other_and_checkout_crosses_both(
+    servers, shop, db, shared
+):
     a, b = servers
     buyer = Browser()
     assert add_to_cart(buyer, a, shop["honey"].slug, shop["honey_variant"]).json()["ok"] is True
@@ -236,6 +241,12 @@ def test_a_log_in_on_one_server_holds_on_the_other_and_checkout_crosses_both(ser
     db.session.expire_all()
     assert db.session.scalars(sa.select(Order.number)).all() == [number]
     assert db.session.get(Variant, shop["honey_variant"]).stock == 9
+    mail = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in (shared / "outbox").glob("*.eml")
+    ]
+    assert any(number in message.get_content() for message in mail)  # the confirmation
+    assert not [p for server in servers for p in server.instance_path.rglob("*.eml")]
     buyer.get(b, "/account")
     assert buyer.post(b, "/logout", {}).status_code == 302
     assert buyer.get(a, "/account").status_code == 302  # logged out on both

@@ -2,9 +2,9 @@
 
 Two gunicorn servers (production settings, processes of one thread each) on two ports share
 what docs/deploy.md says servers share: the PostgreSQL database (with its search backend),
-Redis (REDIS_URL: rate limits, and the page cache when there is one), one SECRET_KEY, and the
-media and scan folders (MEDIA_ROOT, SCANS_ROOT) and, with no SMTP server, the mail folder (MAIL_OUTBOX_DIR). Nothing else: each has its own instance
-folder. A buyer's browser alternates between them, as behind a load balancer with no sticky
+Redis (REDIS_URL: rate limits, and the page cache when there is one), one SECRET_KEY, the
+media and scan folders (MEDIA_ROOT, SCANS_ROOT) and, with no SMTP server, the mail folder
+(MAIL_OUTBOX_DIR). Nothing else: each has its own instance folder. A buyer's browser alternates between them, as behind a load balancer with no sticky
 sessions, and every step must find the other server's work: the cart, the log-in, the
 checkout, the log-in limit's count, a photo, and a staff revocation, which hides the product
 on the other server at its very next request.

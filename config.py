@@ -97,6 +97,14 @@ class Config:
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "ocop-page:")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Uploaded files (shop/storage.py): product photos (public while listable) and certificate
+    # scans (private). Folders default to instance/media and instance/scans; with several app
+    # servers both must be folders every server mounts (docs/deploy.md). *_STORAGE names
+    # another Storage class ("package.module:Class"), built with the folder.
+    MEDIA_ROOT = os.environ.get("MEDIA_ROOT")
+    SCANS_ROOT = os.environ.get("SCANS_ROOT")
+    MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE")
+    SCANS_STORAGE = os.environ.get("SCANS_STORAGE")
     # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
     # version must be at least the PostgreSQL server's.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR")
@@ -111,6 +119,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Chợ OCOP <no-reply@cho-ocop.vn>")
+    # Without MAIL_SERVER, mail is written as .eml files here (default instance/outbox).
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")
 
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
     # A guest's delivery details are erased this many days after the order closed

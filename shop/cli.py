@@ -121,17 +121,17 @@ def certificates_draw_scans() -> None:
     import sqlalchemy as sa
 
     from shop.certification.models import Certificate
-    from shop.certification.scans import ScanRejected, drawn_pages, scans_root, store_scan
+    from shop.certification.scans import ScanRejected, drawn_pages, kept_scans, store_scan
 
     paths = db.session.scalars(
         sa.select(Certificate.scan_path).where(Certificate.scan_path.is_not(None)).distinct()
     ).all()
     drawn = refused = 0
     for path in paths:
-        if drawn_pages(path) or not (scans_root() / path).is_file():
+        if drawn_pages(path) or not kept_scans().exists(path):
             continue
         try:
-            store_scan((scans_root() / path).read_bytes())
+            store_scan(kept_scans().read(path))
             drawn += 1
         except ScanRejected as rejected:
             refused += 1

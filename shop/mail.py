@@ -94,8 +94,13 @@ def _deliver(email: EmailMessage, message_id: int) -> None:
 
 
 def outbox_folder() -> Path:
-    """Where the file backend writes .eml files."""
-    return Path(current_app.instance_path) / "outbox"
+    """Where the file backend writes .eml files: MAIL_OUTBOX_DIR, default instance/outbox.
+
+    With several app servers and no MAIL_SERVER, point it at a folder they all mount: an
+    erasure (shop/privacy/erasure.py) deletes a message's file wherever it was written."""
+    return Path(
+        current_app.config.get("MAIL_OUTBOX_DIR") or Path(current_app.instance_path) / "outbox"
+    )
 
 
 def send_pending(ids: list[int] | None = None) -> tuple[int, int]:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, abort, current_app, request, send_from_directory
+from flask import Flask, abort, redirect, request, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
+from shop import storage
 from shop.errors import Refused
 
 WIDTHS = (320, 800, 1600)
@@ -62,8 +61,14 @@ class StoredImage:
 
 
 def media_root() -> Path:
-    """Where renditions live: instance/media/ (shared storage when scaled out)."""
-    return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
+    """The local folder of the photo storage: MEDIA_ROOT, default instance/media/ (a folder
+    every app server mounts when scaled out; docs/deploy.md)."""
+    return storage.local_root("media")
+
+
+def photos() -> storage.Storage:
+    """Where renditions are kept and read (shop/storage.py)."""
+    return storage.storage("media")
 
 
 def rendition_paths(key: str) -> list[str]:
@@ -104,31 +109,26 @@ def store_image(data: bytes) -> StoredImage:
     pixels = Image.new(clean.mode, clean.size)
     pixels.paste(clean)
     key = hashlib.sha256(pixels.tobytes() + repr(pixels.size).encode()).hexdigest()[:40]
-    folder = media_root() / key[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        path = folder / f"{key}-{width}.webp"
-        if not path.exists():
-            _write(path, _resized(pixels, width), "WEBP", quality=80, method=4)
-    fallback = folder / f"{key}.jpg"
-    if not fallback.exists():
+    kept = photos()
+    webps, jpeg = rendition_paths(key)[:-1], rendition_paths(key)[-1]
+    for width, name in zip(WIDTHS, webps, strict=True):
+        if not kept.exists(name):
+            _write(name, _resized(pixels, width), "WEBP", quality=80, method=4)
+    if not kept.exists(jpeg):
         flat = pixels
         if pixels.mode == "RGBA":
             flat = Image.new("RGB", pixels.size, (255, 255, 255))
             flat.paste(pixels, mask=pixels.getchannel("A"))
-        _write(fallback, _resized(flat, 800), "JPEG", quality=82, optimize=True, progressive=True)
+        _write(jpeg, _resized(flat, 800), "JPEG", quality=82, optimize=True, progressive=True)
     return StoredImage(key=key, width=pixels.width, height=pixels.height)
 
 
-def _write(path: Path, image: Image.Image, fmt: str, **options) -> None:
-    """Save under a temporary name, then rename: a crash or a full disk never leaves a half
-    file behind, which the exists() checks above would otherwise keep serving for a year."""
-    partial = path.with_name(f"{path.name}.{secrets.token_hex(6)}.part")
-    try:
-        image.save(partial, fmt, **options)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+def _write(name: str, image: Image.Image, fmt: str, **options) -> None:
+    """Encode, then keep whole or not at all (Storage.save): a crash or a full disk never
+    leaves a half file behind, which the exists() checks above would keep serving for a year."""
+    encoded = io.BytesIO()
+    image.save(encoded, fmt, **options)
+    photos().save(name, encoded.getvalue())
 
 
 def _resized(image: Image.Image, width: int) -> Image.Image:
@@ -177,11 +177,37 @@ def _send(key: str, name: str):
     if audience is None:
         abort(404)
     if audience == "public":
-        return send_from_directory(media_root() / key[:2], name, max_age=PUBLIC_MAX_AGE)
-    response = send_from_directory(media_root() / key[:2], name, max_age=0)
+        return send_stored(photos(), f"{key[:2]}/{name}", max_age=PUBLIC_MAX_AGE)
+    response = send_stored(photos(), f"{key[:2]}/{name}", max_age=0)
     response.headers["Cache-Control"] = PRIVATE_CACHE
     response.headers.pop("Expires", None)
     return response
+
+
+def send_stored(kept: storage.Storage, name: str, **options):
+    """A stored file as the answer, after the caller's check of who may see it: from a local
+    folder by Flask's send_file (conditional requests, ranges); from a storage with its own
+    addresses, a redirect to the short-lived one it gives (never cached); else its bytes,
+    whose content-derived name is their ETag. 404 when the file is missing."""
+    if isinstance(kept, storage.LocalStorage):
+        try:
+            path = kept.path(name)
+        except ValueError:
+            abort(404)
+        if not path.is_file():
+            abort(404)
+        return send_file(path, conditional=True, **options)
+    try:
+        direct = kept.url(name)
+        if direct:
+            response = redirect(direct, 302)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        handle = kept.open(name)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    options.setdefault("download_name", name.rsplit("/", 1)[-1])
+    return send_file(handle, conditional=True, etag=name, **options)
 
 
 def register(app: Flask) -> None:

@@ -3,10 +3,11 @@ producer's own certificate, or staff): the original as a download, or one drawn 
 
 from __future__ import annotations
 
-from flask import abort, send_from_directory
+from flask import abort
 
 from shop.certification.models import Certificate
-from shop.certification.scans import page_file, scans_root
+from shop.certification.scans import kept_scans, page_name
+from shop.media import send_stored
 
 # The original scan is never shown by the browser: it is saved as a file, and were a browser
 # to display it anyway, the sandbox forbids scripts, plugins, forms and same-origin access.
@@ -23,8 +24,8 @@ def send_scan(certificate: Certificate):
     if not certificate.scan_path:
         abort(404)
     extension = certificate.scan_path.rsplit(".", 1)[-1]
-    response = send_from_directory(
-        scans_root(),
+    response = send_stored(
+        kept_scans(),
         certificate.scan_path,
         mimetype=certificate.scan_type,
         as_attachment=True,
@@ -37,9 +38,9 @@ def send_scan(certificate: Certificate):
 
 def send_scan_page(certificate: Certificate, page: int):
     """One page of the scan, drawn as a PNG when it was stored: what staff look at."""
-    path = page_file(certificate.scan_path, page) if certificate.scan_path else None
-    if path is None:
+    name = page_name(certificate.scan_path, page) if certificate.scan_path else None
+    if name is None:
         abort(404)
-    response = send_from_directory(path.parent, path.name, mimetype="image/png")
+    response = send_stored(kept_scans(), name, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-cache"
     return response

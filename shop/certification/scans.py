@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
+from shop import storage
 from shop.errors import Refused
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -73,8 +73,14 @@ class StoredScan:
 
 
 def scans_root() -> Path:
-    """The private folder holding scans."""
-    return Path(current_app.instance_path) / "scans"
+    """The local folder of the scan storage: SCANS_ROOT, default instance/scans (a private
+    folder every app server mounts when scaled out; docs/deploy.md)."""
+    return storage.local_root("scans")
+
+
+def kept_scans() -> storage.Storage:
+    """Where scans and their drawn pages are kept and read (shop/storage.py)."""
+    return storage.storage("scans")
 
 
 def sniff(data: bytes) -> str:
@@ -157,25 +163,29 @@ def store_scan(data: bytes) -> StoredScan:
     content_type = sniff(data)
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[content_type]
     stem = hashlib.sha256(data).hexdigest()
-    folder = scans_root()
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".drawing-", dir=folder) as work:
+    kept = kept_scans()
+    # Drawn in a private temporary folder of this machine, then kept page by page.
+    with tempfile.TemporaryDirectory(prefix="ocop-scan-drawing-") as work:
         draw = _draw_pdf if content_type == "application/pdf" else _draw_image
         pages = draw(data, Path(work))
         for n in range(1, pages + 1):
-            os.replace(Path(work) / f"page-{n}.png", folder / f"{stem}-p{n}.png")
-    target = folder / f"{stem}.{extension}"
-    if not target.exists():
-        temporary = folder / f".{stem}.{os.getpid()}.part"
-        temporary.write_bytes(data)
-        temporary.replace(target)
-    return StoredScan(path=target.name, content_type=content_type, pages=pages)
+            kept.save(f"{stem}-p{n}.png", (Path(work) / f"page-{n}.png").read_bytes())
+    name = f"{stem}.{extension}"
+    if not kept.exists(name):
+        kept.save(name, data)
+    return StoredScan(path=name, content_type=content_type, pages=pages)
+
+
+def page_name(scan_path: str, page: int) -> str | None:
+    """The storage name of the drawn PNG of one page of a stored scan, if there is one."""
+    name = f"{Path(scan_path).stem}-p{page}.png"
+    return name if 1 <= page <= MAX_PAGES and kept_scans().exists(name) else None
 
 
 def page_file(scan_path: str, page: int) -> Path | None:
-    """The drawn PNG of one page of a stored scan, if there is one."""
-    path = scans_root() / f"{Path(scan_path).stem}-p{page}.png"
-    return path if 1 <= page <= MAX_PAGES and path.is_file() else None
+    """The drawn page's file in the local scan folder, if there is one."""
+    name = page_name(scan_path, page)
+    return scans_root() / name if name else None
 
 
 def drawn_pages(scan_path: str) -> list[tuple[int, int, int]]:
@@ -183,9 +193,9 @@ def drawn_pages(scan_path: str) -> list[tuple[int, int, int]]:
     drawn: `flask scans draw` draws them)."""
     pages = []
     for n in range(1, MAX_PAGES + 1):
-        path = page_file(scan_path, n)
-        if path is None:
+        name = page_name(scan_path, n)
+        if name is None:
             break
-        with Image.open(path) as image:  # reads the header only
+        with kept_scans().open(name) as handle, Image.open(handle) as image:  # the header only
             pages.append((n, image.width, image.height))
     return pages

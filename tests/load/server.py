@@ -37,7 +37,10 @@ def free_port() -> int:
 class ShopServer:
     """gunicorn serving the shop on 127.0.0.1:<port> against `database_url`."""
 
-    def __init__(self, database_url: str, instance_path: Path, **environment: str):
+    def __init__(
+        self, database_url: str, instance_path: Path, *, workers: int = WORKERS, **environment: str
+    ):
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.instance_path = Path(instance_path)
@@ -58,7 +61,7 @@ class ShopServer:
             "-m",
             "gunicorn",
             "--workers",
-            str(WORKERS),
+            str(self.workers),
             "--threads",
             str(THREADS),
             "--bind",

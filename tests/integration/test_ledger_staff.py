@@ -20,9 +20,11 @@ from shop.orders import states
 from shop.payments.services import confirm_transfer
 from tests.conftest import csrf_from
 from tests.integration.test_buyer_orders import place_for, walk
-from tests.integration.test_ledger import shop_world, subs  # noqa: F401 (a fixture)
+from tests.integration import test_ledger
+from tests.integration.test_ledger import subs
 
 S = OrderStatus
+shop_world = test_ledger.shop_world  # the fixture, shared
 
 
 def deliver(sub, tracking: str) -> None:

@@ -19,8 +19,8 @@ from shop.ledger.staff_services import tax_list
 from shop.orders import states
 from shop.payments.services import confirm_transfer
 from tests.conftest import csrf_from
-from tests.integration.test_buyer_orders import place_for, walk
 from tests.integration import test_ledger
+from tests.integration.test_buyer_orders import place_for, walk
 from tests.integration.test_ledger import subs
 
 S = OrderStatus

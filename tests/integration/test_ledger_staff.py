@@ -131,7 +131,12 @@ def post_form(client, path: str, data: dict, page: str, **extra):
 def test_an_adjustment_with_its_reason_is_written_once_and_audited(app, db, shop_world):
     client = staff_client(app, db, shop_world["staff"])
     coop = shop_world["coop"]
-    form = {"producer_id": coop.id, "amount": "-25.000", "reason": "Hộp vỡ, shop chịu 1 nửa", "key": "k" * 20}
+    form = {
+        "producer_id": coop.id,
+        "amount": "-25.000",
+        "reason": "Hộp vỡ, shop chịu 1 nửa",
+        "key": "k" * 20,
+    }
     first = post_form(client, "/staff/money/adjustments", form, "/staff/money")
     again = post_form(client, "/staff/money/adjustments", form, "/staff/money")
     assert (first.status_code, again.status_code) == (302, 302)
@@ -143,7 +148,9 @@ def test_an_adjustment_with_its_reason_is_written_once_and_audited(app, db, shop
         "Hộp vỡ, shop chịu 1 nửa",
         shop_world["staff"].id,
     )
-    (audit,) = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjusted"))
+    (audit,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjusted")
+    )
     assert audit.reason == "Hộp vỡ, shop chịu 1 nửa"
     log = client.get("/staff/audit").get_data(as_text=True)
     assert "adjusted the balance of the producer HTX Cà phê Cư M&#39;gar: Hộp vỡ" in log
@@ -160,11 +167,18 @@ def test_an_adjustment_with_its_reason_is_written_once_and_audited(app, db, shop
 def test_a_bad_adjustment_is_refused_and_writes_nothing(app, db, shop_world, change, message):
     client = staff_client(app, db, shop_world["staff"])
     form = {"producer_id": shop_world["coop"].id, "amount": "10.000", "reason": "Phí đã thoả thuận"}
-    answer = post_form(client, "/staff/money/adjustments", {**form, "key": "x" * 20, **change}, "/staff/money")
+    answer = post_form(
+        client, "/staff/money/adjustments", {**form, "key": "x" * 20, **change}, "/staff/money"
+    )
     assert answer.status_code == 400
     assert message in answer.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))) == 0
-    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "ledger.adjusted")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "ledger.adjusted")
+        )
+        == 0
+    )
 
 
 def test_cod_remittances_show_what_differs_from_what_the_shipments_were_to_collect(
@@ -216,16 +230,20 @@ def test_a_remittance_csv_upload_is_read_and_a_binary_file_refused(app, db, nove
     csv_bytes = "\ufeffmã vận đơn,số tiền\nHONEY2,276900\n".encode()
     form = {"carrier": "GHN", "reference": "DS-2", "received_on": "2026-12-01"}
     binary = post_form(
-        client, "/staff/money/cod",
+        client,
+        "/staff/money/cod",
         {**form, "upload": (io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00"), "x.csv")},
-        "/staff/money/cod", content_type="multipart/form-data",
+        "/staff/money/cod",
+        content_type="multipart/form-data",
     )
     assert binary.status_code == 400
     assert "not a CSV text file" in binary.get_data(as_text=True)
     good = post_form(
-        client, "/staff/money/cod",
+        client,
+        "/staff/money/cod",
         {**form, "upload": (io.BytesIO(csv_bytes), "ghn.csv")},
-        "/staff/money/cod", content_type="multipart/form-data",
+        "/staff/money/cod",
+        content_type="multipart/form-data",
     )
     assert good.status_code == 302
     (remittance,) = db.session.scalars(sa.select(CodRemittance)).all()

@@ -58,6 +58,10 @@ SENTENCES = {
     "review.hidden": _l("%(actor)s hid a buyer’s review (%(subject)s)"),
     "producer.suspended": _l("%(actor)s suspended the producer %(subject)s"),
     "producer.reactivated": _l("%(actor)s reactivated the producer %(subject)s"),
+    "ledger.adjusted": _l("%(actor)s adjusted the balance of the producer %(subject)s"),
+    "cod.remittance_recorded": _l(
+        "%(actor)s recorded the cash a carrier remitted for cash on delivery (%(subject)s)"
+    ),
     "order.transfer_confirmed": _l("%(actor)s confirmed the bank transfer for order %(subject)s"),
     "privacy.erasure_requested": _l("%(actor)s asked to erase the personal data of %(subject)s"),
     "privacy.erasure_completed": _l("%(actor)s erased the personal data of %(subject)s"),

@@ -6,6 +6,7 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, ProductImage, ProductRevision, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
+from shop.ledger.models import CodRemittance, CodRemittanceLine, LedgerEntry
 from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.pagecache import CacheVersion
@@ -24,6 +25,9 @@ __all__ = [
     "Address",
     "CacheVersion",
     "Cart",
+    "CodRemittance",
+    "CodRemittanceLine",
+    "LedgerEntry",
     "CartLine",
     "Order",
     "OrderLine",

@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.i18n import bp as i18n_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
+    from shop.payouts.views import bp as payouts_bp
     from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
     from shop.reviews.views import bp as reviews_bp
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         i18n_bp,
         orders_bp,
         payments_bp,
+        payouts_bp,
         privacy_bp,
         producers_bp,
         reviews_bp,

@@ -9,6 +9,7 @@ from shop.checkout.models import Address
 from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
+from shop.payouts.models import PayoutAccount, PayoutBatch, PayoutLine
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
 from shop.reviews.models import Review
@@ -26,6 +27,9 @@ __all__ = [
     "Order",
     "OrderLine",
     "Payment",
+    "PayoutAccount",
+    "PayoutBatch",
+    "PayoutLine",
     "SubOrder",
     "SubOrderEvent",
     "WebhookEvent",

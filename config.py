@@ -132,6 +132,29 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake Stripe in tests
 
+    # The money side (shop/ledger, docs/architecture.md "Money"). Percentages are decimal
+    # strings. The shop's commission on each shipment's goods, optionally per OCOP group
+    # ("I=4,II=6": group code = percent; other groups take LEDGER_COMMISSION_PERCENT).
+    LEDGER_COMMISSION_PERCENT = os.environ.get("LEDGER_COMMISSION_PERCENT", "5")
+    LEDGER_COMMISSION_BY_GROUP = dict(
+        pair.split("=", 1)
+        for pair in os.environ.get("LEDGER_COMMISSION_BY_GROUP", "").replace(" ", "").split(",")
+        if "=" in pair
+    )
+    # Tax withheld for household businesses (Decree 117/2025/ND-CP, goods: 1 % VAT, 0.5 % PIT
+    # of revenue); the legal forms it applies to (cooperatives and enterprises declare their own).
+    LEDGER_VAT_PERCENT = os.environ.get("LEDGER_VAT_PERCENT", "1")
+    LEDGER_PIT_PERCENT = os.environ.get("LEDGER_PIT_PERCENT", "0.5")
+    LEDGER_WITHHOLD_LEGAL_FORMS = tuple(
+        os.environ.get("LEDGER_WITHHOLD_LEGAL_FORMS", "household_business").split(",")
+    )
+    # A delivered, paid shipment's money becomes available for payout this many days later.
+    LEDGER_DAYS_UNTIL_AVAILABLE = _env_int("LEDGER_DAYS_UNTIL_AVAILABLE", 7)
+    # Payout batches (shop/payouts): the smallest balance paid out, and how long payouts wait
+    # after a producer changes the bank account.
+    PAYOUT_MINIMUM = _env_int("PAYOUT_MINIMUM", 100_000)
+    PAYOUT_ACCOUNT_HOLD_HOURS = _env_int("PAYOUT_ACCOUNT_HOLD_HOURS", 48)
+
 
 class DevelopmentConfig(Config):
     """`make run`: one machine, SQLite, debug pages off for visitors."""

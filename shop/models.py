@@ -6,6 +6,7 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, ProductImage, ProductRevision, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
+from shop.ledger.models import CodRemittance, CodRemittanceLine, LedgerEntry
 from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
@@ -23,6 +24,9 @@ from shop.search.models import (
 __all__ = [
     "Address",
     "Cart",
+    "CodRemittance",
+    "CodRemittanceLine",
+    "LedgerEntry",
     "CartLine",
     "Order",
     "OrderLine",

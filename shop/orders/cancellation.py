@@ -46,6 +46,9 @@ def after_cancel(sub_order: SubOrder) -> None:
         )
     order = sub_order.order
     if order.payment_status == PaymentStatus.PAID:
+        from shop.ledger.services import shipment_cancelled
+
+        shipment_cancelled(sub_order)  # the ledger reverses what the payment wrote
         sub_order.refund_status = providers.get(order.payment_method).refund_when_cancelled
         if sub_order.refund_status == RefundStatus.CARD_PENDING:
             from shop.orders.refunds import process_card_refunds

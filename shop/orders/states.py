@@ -197,6 +197,10 @@ def transition(
         from shop.orders.cancellation import after_cancel
 
         after_cancel(sub_order)
+    if target == S.DELIVERED:
+        from shop.ledger.services import shipment_delivered
+
+        shipment_delivered(sub_order)  # cash collected, or the day the money is payable
     follow_order(order)
     from shop.orders import notices
 

@@ -70,6 +70,9 @@ def mark_paid(order: Order, method: PaymentMethod, provider_ref: str | None = No
     payment.amount = order.amount_due  # a shipment cancelled before paying is not paid for
     if provider_ref:
         payment.provider_ref = provider_ref
+    from shop.ledger.services import order_paid
+
+    order_paid(order)  # the ledger's entries for the money, in this transaction
     return True
 
 

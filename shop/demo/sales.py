@@ -103,9 +103,7 @@ def _order(buyer, packs: list[Variant], quantity: int, moment: dt.datetime) -> O
             carts.add(cart, pack.id, quantity)
         db.session.flush()
         ward = geo.wards(1)[0][0]
-        delivery = Delivery(
-            buyer.full_name, "+84912345678", buyer.email, "25 Tràng Tiền", ward, 1
-        )
+        delivery = Delivery(buyer.full_name, "+84912345678", buyer.email, "25 Tràng Tiền", ward, 1)
         total = carts.view(cart).total
         return place(
             cart, delivery, PaymentMethod.COD, secrets.token_hex(16), total, buyer.id

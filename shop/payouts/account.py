@@ -29,13 +29,12 @@ from shop.text import fold
 from shop.transaction import use_case
 from shop.urls import external_url
 
-DEFAULT_HOLD_HOURS = 48
 _ACCOUNT = re.compile(r"^[0-9]{6,19}$")
 _HOLDER = re.compile(r"^[A-Z][A-Z ]{1,69}$")
 
 
 def hold_hours() -> int:
-    return int(current_app.config.get("PAYOUT_ACCOUNT_HOLD_HOURS", DEFAULT_HOLD_HOURS))
+    return current_app.config["PAYOUT_ACCOUNT_HOLD_HOURS"]
 
 
 def normalize_account_number(text: str) -> str:
@@ -47,7 +46,7 @@ def normalize_account_number(text: str) -> str:
 
 
 def normalize_holder_name(text: str) -> str:
-    """"Hợp tác xã Đoàn Kết" → "HOP TAC XA DOAN KET": capitals without diacritics, as banks
+    """ "Hợp tác xã Đoàn Kết" → "HOP TAC XA DOAN KET": capitals without diacritics, as banks
     hold the name of an account."""
     name = " ".join(fold(text or "").upper().split())
     if not _HOLDER.match(name):

@@ -42,6 +42,6 @@ BY_BIN = {bank.bin: bank for bank in BANKS}
 
 
 def short_name(bin_: str) -> str:
-    """"Vietcombank" for 970436; the BIN itself for a bank no longer in the list."""
+    """ "Vietcombank" for 970436; the BIN itself for a bank no longer in the list."""
     bank = BY_BIN.get(bin_)
     return bank.short_name if bank else bin_

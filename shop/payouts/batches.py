@@ -31,14 +31,13 @@ from shop.extensions import db
 from shop.formatting import format_vnd
 from shop.ledger.models import EntryKind, LedgerEntry
 from shop.ledger.services import available_by_producer, record
-from shop.payouts.account import account_of, is_held
+from shop.payouts.account import account_of, hold_hours, is_held
 from shop.payouts.banks import short_name
 from shop.payouts.models import PayoutBatch, PayoutLine, PayoutLineStatus
 from shop.producers.models import Producer
 from shop.text import fold
 from shop.transaction import use_case
 
-DEFAULT_MINIMUM = 100_000
 NO_ACCOUNT, HELD, TAKEN = "no_account", "held", "taken"
 SKIP_REASONS = {
     NO_ACCOUNT: _l("no bank account for payouts yet"),
@@ -50,7 +49,7 @@ _NOT_NOTE = re.compile(r"[^A-Z0-9 ]+")
 
 
 def minimum() -> int:
-    return int(current_app.config.get("PAYOUT_MINIMUM", DEFAULT_MINIMUM))
+    return current_app.config["PAYOUT_MINIMUM"]
 
 
 def _claim(line: PayoutLine, day) -> int:
@@ -156,14 +155,8 @@ def skipped_of(batch: PayoutBatch) -> list[tuple[Producer | None, str]]:
     for item in json.loads(batch.skipped or "[]"):
         producer = db.session.get(Producer, item["producer_id"])
         reason = SKIP_REASONS[item["reason"]]
-        found.append((producer, str(reason) % {"hours": _hold_hours()}))
+        found.append((producer, str(reason) % {"hours": hold_hours()}))
     return found
-
-
-def _hold_hours() -> int:
-    from shop.payouts.account import hold_hours
-
-    return hold_hours()
 
 
 def _line_summary(line: PayoutLine) -> str:
@@ -224,7 +217,9 @@ def bank_csv(batch: PayoutBatch) -> bytes:
     only, amounts in whole đồng, no thousands separators."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["STT", "So tai khoan", "Ten nguoi huong", "Ma NH", "Ngan hang", "So tien", "Noi dung"])
+    writer.writerow(
+        ["STT", "So tai khoan", "Ten nguoi huong", "Ma NH", "Ngan hang", "So tien", "Noi dung"]
+    )
     pending = [line for line in batch_lines(batch.id) if line.status == PayoutLineStatus.PENDING]
     for number, line in enumerate(pending, start=1):
         note = ascii_note(
@@ -272,9 +267,7 @@ def preview(day=None) -> tuple[list[tuple[Producer, int]], list[tuple[Producer, 
         if account is None:
             left_out.append((producer, amount, str(SKIP_REASONS[NO_ACCOUNT])))
         elif is_held(account, now):
-            left_out.append(
-                (producer, amount, str(SKIP_REASONS[HELD]) % {"hours": _hold_hours()})
-            )
+            left_out.append((producer, amount, str(SKIP_REASONS[HELD]) % {"hours": hold_hours()}))
         else:
             paid.append((producer, amount))
     return paid, left_out

@@ -11,9 +11,7 @@ from shop.payouts.banks import BANKS
 
 class PayoutAccountForm(FlaskForm):
     bank_bin = SelectField(_l("Bank"), validators=[required()], validate_choice=False)
-    account_number = StringField(
-        _l("Account number"), validators=[required(), max_length(30)]
-    )
+    account_number = StringField(_l("Account number"), validators=[required(), max_length(30)])
     holder_name = StringField(
         _l("Account holder, as the bank shows it"), validators=[required(), max_length(70)]
     )
@@ -31,6 +29,4 @@ class BatchForm(FlaskForm):
 
 
 class LineFailedForm(FlaskForm):
-    reason = TextAreaField(
-        _l("What the bank said"), validators=[required(), max_length(500)]
-    )
+    reason = TextAreaField(_l("What the bank said"), validators=[required(), max_length(500)])

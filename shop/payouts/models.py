@@ -48,9 +48,7 @@ class PayoutBatch(db.Model):
     # Producers left out when the batch was made, and why (JSON list of {producer, reason}).
     skipped: Mapped[str] = mapped_column(sa.Text, default="[]")
 
-    lines: Mapped[list[PayoutLine]] = relationship(
-        back_populates="batch", order_by="PayoutLine.id"
-    )
+    lines: Mapped[list[PayoutLine]] = relationship(back_populates="batch", order_by="PayoutLine.id")
 
     @property
     def number(self) -> str:

@@ -49,7 +49,10 @@ def create_batch():
     except Refused as error:
         attach_error(None, error)
         return redirect(url_for(".staff_batches"))
-    flash(_("Payout batch %(number)s is ready: download its file for the bank.", number=batch.number), "success")
+    flash(
+        _("Payout batch %(number)s is ready: download its file for the bank.", number=batch.number),
+        "success",
+    )
     return redirect(url_for(".staff_batch", batch_id=batch.id))
 
 
@@ -119,7 +122,10 @@ def line_failed(line_id: int):
         attach_error(None, error)
     else:
         flash(
-            _("Marked failed: %(name)s. The amount is back on its balance.", name=line.producer.name),
+            _(
+                "Marked failed: %(name)s. The amount is back on its balance.",
+                name=line.producer.name,
+            ),
             "success",
         )
     return redirect(back)

@@ -43,9 +43,7 @@ def _bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def months_with_entries(producer_id: int) -> list[dt.date]:
     """The first day of each month from the producer's first entry to this one, newest first."""
     first = db.session.scalar(
-        sa.select(sa.func.min(LedgerEntry.created_at)).where(
-            LedgerEntry.producer_id == producer_id
-        )
+        sa.select(sa.func.min(LedgerEntry.created_at)).where(LedgerEntry.producer_id == producer_id)
     )
     if first is None:
         return []

@@ -16,8 +16,8 @@ from shop.errors import Refused, attach_error
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.labels import CERTIFICATE_STATUS_LABELS, UNLISTED_REASONS
-from shop.phones import normalize_mobile
 from shop.payouts.statements import balances_of
+from shop.phones import normalize_mobile
 from shop.producers import services
 from shop.producers.forms import ProducerSignupForm
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
@@ -39,7 +40,7 @@ from tests.e2e.test_checkout_journey import (
     vietnamese,
     vnd,
 )
-from tests.e2e.test_order_life import BUYER, expect_flash, log_in, move, owner_email, seed_buyer
+from tests.e2e.test_order_life import BUYER, log_in, move, owner_email, seed_buyer
 from tests.factories import PASSWORD, make_user
 
 S = OrderStatus
@@ -135,12 +136,14 @@ def test_a_household_business_is_paid_and_sees_the_tax_withheld_on_its_statement
         expect(line).to_contain_text(vnd(NET))
         with staff.expect_download() as download:
             staff.get_by_test_id("bank-file").click()
-        bank_file = open(download.value.path(), encoding="ascii").read()
+        bank_file = Path(download.value.path()).read_text(encoding="ascii")
         assert f"1500205012345,NGUYEN THI BA,970405,AGRIBANK,{NET}," in bank_file
         shot(staff, "staff-batch")
         line.get_by_test_id("mark-paid").click()
         expect(
-            staff.get_by_test_id("payout-line").filter(has_text=BA_MIEN).get_by_test_id("line-status")
+            staff.get_by_test_id("payout-line")
+            .filter(has_text=BA_MIEN)
+            .get_by_test_id("line-status")
         ).to_have_text(vietnamese("Paid"))
 
         # 6. The producer sees the money paid, and the month's statement with the tax withheld.

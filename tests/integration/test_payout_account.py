@@ -89,7 +89,11 @@ def test_a_change_mails_the_owner_is_audited_and_holds_payouts_for_48_hours(db, 
     assert "48" in mails[1].body
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.action == "payout_account.changed"
-    assert entry.before_data == {"bank": "Agribank", "account": "••••2345", "holder": "NGUYEN THI TU"}
+    assert entry.before_data == {
+        "bank": "Agribank",
+        "account": "••••2345",
+        "holder": "NGUYEN THI TU",
+    }
     assert entry.after_data["account"] == "••••3456"
     from flask_babel import force_locale
 
@@ -140,7 +144,9 @@ def test_the_page_saves_the_account_and_says_payouts_wait(db, producer, client, 
     assert 'data-testid="account-held"' in html
 
 
-def test_the_page_with_a_wrong_password_says_so_and_keeps_the_old_account(db, producer, client, login):
+def test_the_page_with_a_wrong_password_says_so_and_keeps_the_old_account(
+    db, producer, client, login
+):
     _set(producer)
     login(producer.owner)
     page = client.get("/producer/payouts/account")

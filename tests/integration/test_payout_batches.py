@@ -63,15 +63,23 @@ def world(db, frozen_today):
     give(small, 99_999, "t:small")
     staff = make_user(Role.STAFF, full_name="Trần Kế Toán")
     db.session.commit()
-    return {"paid": paid, "no_account": no_account, "changed": changed, "small": small,
-            "staff": staff}
+    return {
+        "paid": paid,
+        "no_account": no_account,
+        "changed": changed,
+        "small": small,
+        "staff": staff,
+    }
 
 
 def test_a_batch_pays_each_available_balance_and_says_who_waits_and_why(db, world):
     batch = batches.create_batch(world["staff"])
     lines = batches.batch_lines(batch.id)
     assert [(line.producer_id, line.amount) for line in lines] == [(world["paid"].id, 1_000_000)]
-    assert (lines[0].account_number, lines[0].holder_name) == ("0071000123456", "HOP TAC XA CHE TAN CUONG")
+    assert (lines[0].account_number, lines[0].holder_name) == (
+        "0071000123456",
+        "HOP TAC XA CHE TAN CUONG",
+    )
     with force_locale("en"):
         skipped = {p.name: reason for p, reason in batches.skipped_of(batch)}
     assert skipped == {
@@ -85,7 +93,7 @@ def test_a_batch_pays_each_available_balance_and_says_who_waits_and_why(db, worl
     claimed = db.session.scalars(
         sa.select(LedgerEntry.event_key).where(LedgerEntry.payout_line_id == lines[0].id)
     ).all()
-    assert sorted(claimed) == ["payout:%d" % lines[0].id, "t:paid:1", "t:paid:2"]
+    assert sorted(claimed) == [f"payout:{lines[0].id}", "t:paid:1", "t:paid:2"]
 
 
 def test_the_hold_ends_48_hours_after_the_change(db, world):

@@ -128,9 +128,7 @@ def test_two_batches_made_at_once_pay_the_producer_once(app, db, world):
     assert balances(world["producer"]) == Balances(pending=217_000, available=0, paid=AVAILABLE)
 
 
-def test_a_batch_made_while_a_refund_lands_pays_what_was_available_and_nothing_else(
-    app, db, world
-):
+def test_a_batch_made_while_a_refund_lands_pays_what_was_available_and_nothing_else(app, db, world):
     outcomes: list[str] = []
     rows = [
         (LedgerEntry, _available_entry(db, world["producer"])),

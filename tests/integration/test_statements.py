@@ -73,11 +73,24 @@ def test_the_statement_csv_is_utf8_with_a_bom_and_whole_dong(db, sold, client, l
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == [
-        "Ngày", "Đơn hàng", "Tiền hàng", "Phí vận chuyển", "Hoa hồng", "Thuế GTGT đã khấu trừ",
-        "Thuế TNCN đã khấu trừ", "Thực nhận",
+        "Ngày",
+        "Đơn hàng",
+        "Tiền hàng",
+        "Phí vận chuyển",
+        "Hoa hồng",
+        "Thuế GTGT đã khấu trừ",
+        "Thuế TNCN đã khấu trừ",
+        "Thực nhận",
     ]
     assert rows[1] == [
-        "20/11/2026", sold["order"].number, "370350", "30000", "-18518", "-3704", "-1852", "376276"
+        "20/11/2026",
+        sold["order"].number,
+        "370350",
+        "30000",
+        "-18518",
+        "-3704",
+        "-1852",
+        "376276",
     ]
     assert rows[2][0] == "Tổng cộng" and rows[2][-1] == "376276"
 

@@ -65,11 +65,12 @@ def _claim(line: PayoutLine, day) -> int:
         .values(payout_line_id=line.id)
         .execution_options(synchronize_session=False)
     )
-    return db.session.scalar(
+    taken = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount), 0)).where(
             LedgerEntry.payout_line_id == line.id
         )
     )
+    return int(taken)  # PostgreSQL sums a BIGINT as NUMERIC
 
 
 def _release(line: PayoutLine) -> None:
@@ -254,7 +255,7 @@ def all_batches() -> list[tuple[PayoutBatch, int, int, int]]:
         .group_by(PayoutBatch.id)
         .order_by(PayoutBatch.id.desc())
     ).all()
-    return [tuple(row) for row in rows]
+    return [(batch, count, int(total), int(pending)) for batch, count, total, pending in rows]
 
 
 def preview(day=None) -> tuple[list[tuple[Producer, int]], list[tuple[Producer, int, str]]]:

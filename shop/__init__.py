@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.checkout.views import bp as checkout_bp
     from shop.health import bp as health_bp
     from shop.i18n import bp as i18n_bp
+    from shop.ledger.views import bp as ledger_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
     from shop.payouts.views import bp as payouts_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
         checkout_bp,
         health_bp,
         i18n_bp,
+        ledger_bp,
         orders_bp,
         payments_bp,
         payouts_bp,

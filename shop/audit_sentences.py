@@ -66,6 +66,10 @@ SENTENCES = {
     "payout_line.failed": _l(
         "%(actor)s marked the payout %(subject)s as failed (the money is back on the balance)"
     ),
+    "ledger.adjusted": _l("%(actor)s adjusted the balance of the producer %(subject)s"),
+    "cod.remittance_recorded": _l(
+        "%(actor)s recorded the cash a carrier remitted for cash on delivery (%(subject)s)"
+    ),
     "order.transfer_confirmed": _l("%(actor)s confirmed the bank transfer for order %(subject)s"),
     "privacy.erasure_requested": _l("%(actor)s asked to erase the personal data of %(subject)s"),
     "privacy.erasure_completed": _l("%(actor)s erased the personal data of %(subject)s"),

@@ -87,9 +87,12 @@ def record(
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(LedgerEntry).values(**values).on_conflict_do_nothing(index_elements=["event_key"])
+        insert(LedgerEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(LedgerEntry.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    return db.session.execute(statement).scalar() is not None
 
 
 # --- amounts ---------------------------------------------------------------------------------

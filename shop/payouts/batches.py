@@ -26,24 +26,21 @@ from flask_babel import lazy_gettext as _l
 from shop import audit, clock
 from shop.accounts.models import User
 from shop.conditional import change
+from shop.enums import PayoutLineStatus
 from shop.errors import Refused
 from shop.extensions import db
 from shop.formatting import format_vnd
+from shop.labels import PAYOUT_SKIP_REASONS
 from shop.ledger.models import EntryKind, LedgerEntry
 from shop.ledger.services import available_by_producer, record
 from shop.payouts.account import account_of, hold_hours, is_held
 from shop.payouts.banks import short_name
-from shop.payouts.models import PayoutBatch, PayoutLine, PayoutLineStatus
+from shop.payouts.models import PayoutBatch, PayoutLine
 from shop.producers.models import Producer
 from shop.text import fold
 from shop.transaction import use_case
 
 NO_ACCOUNT, HELD, TAKEN = "no_account", "held", "taken"
-SKIP_REASONS = {
-    NO_ACCOUNT: _l("no bank account for payouts yet"),
-    HELD: _l("bank account changed less than %(hours)s hours ago"),
-    TAKEN: _l("its balance was taken by another batch, or fell below the minimum"),
-}
 NOTE_LENGTH = 80
 _NOT_NOTE = re.compile(r"[^A-Z0-9 ]+")
 
@@ -155,7 +152,7 @@ def skipped_of(batch: PayoutBatch) -> list[tuple[Producer | None, str]]:
     found = []
     for item in json.loads(batch.skipped or "[]"):
         producer = db.session.get(Producer, item["producer_id"])
-        reason = SKIP_REASONS[item["reason"]]
+        reason = PAYOUT_SKIP_REASONS[item["reason"]]
         found.append((producer, str(reason) % {"hours": hold_hours()}))
     return found
 
@@ -266,9 +263,11 @@ def preview(day=None) -> tuple[list[tuple[Producer, int]], list[tuple[Producer, 
         producer = db.session.get(Producer, producer_id)
         account = account_of(producer_id)
         if account is None:
-            left_out.append((producer, amount, str(SKIP_REASONS[NO_ACCOUNT])))
+            left_out.append((producer, amount, str(PAYOUT_SKIP_REASONS[NO_ACCOUNT])))
         elif is_held(account, now):
-            left_out.append((producer, amount, str(SKIP_REASONS[HELD]) % {"hours": hold_hours()}))
+            left_out.append(
+                (producer, amount, str(PAYOUT_SKIP_REASONS[HELD]) % {"hours": hold_hours()})
+            )
         else:
             paid.append((producer, amount))
     return paid, left_out

@@ -4,21 +4,14 @@ to the bank (one line per producer, paid or failed line by line)."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop import clock
-from shop.enums import enum_type
+from shop.enums import PayoutLineStatus, enum_type
 from shop.extensions import db
 from shop.producers.models import Producer
-
-
-class PayoutLineStatus(enum.StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
 
 
 class PayoutAccount(db.Model):

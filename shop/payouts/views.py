@@ -19,14 +19,8 @@ from shop.payouts import account as accounts
 from shop.payouts import statements
 from shop.payouts.banks import short_name
 from shop.payouts.forms import PayoutAccountForm
-from shop.payouts.labels import ENTRY_KIND_LABELS, PAYOUT_LINE_LABELS
 
 bp = Blueprint("payouts", __name__)
-
-
-@bp.context_processor
-def _labels():
-    return {"payout_line_labels": PAYOUT_LINE_LABELS, "entry_kind_labels": ENTRY_KIND_LABELS}
 
 
 @bp.get("/producer/payouts")

@@ -21,10 +21,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from shop import clock
-from shop.enums import LegalForm, OrderStatus, Role
+from shop.enums import LegalForm, OrderStatus, PayoutLineStatus, Role
 from shop.extensions import db
 from shop.ledger.models import EntryKind, LedgerEntry
-from shop.payouts.models import PayoutLine, PayoutLineStatus
+from shop.payouts.models import PayoutLine
 from shop.producers.models import Producer
 from tests.e2e.test_checkout_journey import (
     BA_MIEN,

@@ -12,12 +12,12 @@ from flask_babel import force_locale
 from shop import clock
 from shop.audit import AuditEntry
 from shop.audit_sentences import sentence
-from shop.enums import LegalForm, Role
+from shop.enums import LegalForm, PayoutLineStatus, Role
 from shop.errors import Refused
 from shop.ledger.models import EntryKind, LedgerEntry
 from shop.ledger.services import balances, record
 from shop.payouts import batches
-from shop.payouts.models import PayoutAccount, PayoutLine, PayoutLineStatus
+from shop.payouts.models import PayoutAccount, PayoutLine
 from tests.conftest import csrf_from
 from tests.factories import make_producer, make_user
 

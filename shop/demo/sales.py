@@ -87,10 +87,11 @@ def _password(email: str) -> str:
 
 
 def _first_pack(producer_id: int) -> Variant:
-    product = db.session.scalars(
+    """The producer's listed pack with the most in stock (the sales leave none sold out)."""
+    products = db.session.scalars(
         listable_products().where(Product.producer_id == producer_id).order_by(Product.id)
-    ).first()
-    return min(product.variants, key=lambda v: v.id)
+    ).all()
+    return max((v for p in products for v in p.variants), key=lambda v: (v.stock, -v.id))
 
 
 def _order(buyer, packs: list[Variant], quantity: int, moment: dt.datetime) -> Order:

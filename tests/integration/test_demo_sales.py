@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shop.catalog.models import Variant
 from shop.enums import PayoutLineStatus
 from shop.ledger.models import EntryKind, LedgerEntry
 from shop.ledger.services import balances
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderLine
 from shop.payouts import statements
 from shop.payouts.models import PayoutLine
 from shop.producers.models import Producer
@@ -49,5 +50,9 @@ def test_a_month_of_sales_shows_the_household_tax_withheld_and_all_three_balance
     rows = statements.statement(household.id, this_month).shipments
     assert rows and all(row.tax < 0 for row in rows)
     assert all(row.tax == 0 for row in statements.statement(coop.id, this_month).shipments)
+    sold = db.session.scalars(
+        sa.select(Variant.stock).where(Variant.id.in_(sa.select(OrderLine.variant_id)))
+    ).all()
+    assert len(sold) == 2 and min(sold) > 0  # one pack each, neither sold out by the demo
     assert load_sales_month() == 0  # once
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 9

@@ -28,12 +28,13 @@ bp = Blueprint("payouts", __name__)
 def overview():
     """Balances pending / available / paid, the payout account, and the statements."""
     producer = current_user.producer
+    payout_account = accounts.account_of(producer.id)
     return render_template(
         "payouts/overview.html",
         producer=producer,
         balances=statements.balances_of(producer.id),
-        payout_account=accounts.account_of(producer.id),
-        held=accounts.is_held(accounts.account_of(producer.id)),
+        payout_account=payout_account,
+        held=accounts.is_held(payout_account),
         months=statements.months_with_entries(producer.id),
         lines=statements.recent_payouts(producer.id),
         bank_name=short_name,

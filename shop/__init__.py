@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.ledger.views import bp as ledger_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
+    from shop.payouts.views import bp as payouts_bp
     from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
     from shop.reviews.views import bp as reviews_bp
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
         ledger_bp,
         orders_bp,
         payments_bp,
+        payouts_bp,
         privacy_bp,
         producers_bp,
         reviews_bp,

@@ -58,6 +58,14 @@ SENTENCES = {
     "review.hidden": _l("%(actor)s hid a buyer’s review (%(subject)s)"),
     "producer.suspended": _l("%(actor)s suspended the producer %(subject)s"),
     "producer.reactivated": _l("%(actor)s reactivated the producer %(subject)s"),
+    "payout_account.changed": _l(
+        "%(actor)s changed the bank account for payouts of %(subject)s (payouts held)"
+    ),
+    "payout_batch.created": _l("%(actor)s created the payout batch %(subject)s"),
+    "payout_line.paid": _l("%(actor)s marked the payout %(subject)s as paid"),
+    "payout_line.failed": _l(
+        "%(actor)s marked the payout %(subject)s as failed (the money is back on the balance)"
+    ),
     "ledger.adjusted": _l("%(actor)s adjusted the balance of the producer %(subject)s"),
     "cod.remittance_recorded": _l(
         "%(actor)s recorded the cash a carrier remitted for cash on delivery (%(subject)s)"

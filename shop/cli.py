@@ -29,12 +29,14 @@ def demo_load() -> None:
     The demo goes through the shop's own services and commits as it goes: after a failure,
     running it again finishes what is missing."""
     from shop.demo import DEMO_ACCOUNTS, DemoError, load_demo
+    from shop.demo.sales import load_sales_month
 
     try:
         created = load_demo()
     except DemoError as error:
         raise click.ClickException(f"The demo could not be loaded: {error}") from None
     click.echo(f"Demo catalogue ready ({created} new products).")
+    click.echo(f"Demo sales: {load_sales_month()} new orders.")  # shop/demo/sales.py
     _print_accounts(DEMO_ACCOUNTS)
 
 

@@ -95,6 +95,12 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class PayoutLineStatus(enum.StrEnum):
+    PENDING = "pending"  # sent to the bank, its answer not recorded yet
+    PAID = "paid"
+    FAILED = "failed"
+
+
 def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     """A portable enum column: VARCHAR plus a named CHECK constraint on every engine."""
     return sa.Enum(

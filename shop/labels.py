@@ -18,10 +18,12 @@ from shop.enums import (
     LegalForm,
     OrderStatus,
     PaymentMethod,
+    PayoutLineStatus,
     ProducerStatus,
     ProductStatus,
     RevisionStatus,
 )
+from shop.ledger.models import EntryKind
 
 LEGAL_FORM_LABELS = {
     LegalForm.COOPERATIVE: _l("Cooperative (hợp tác xã)"),
@@ -145,6 +147,30 @@ ORDER_TAB_LABELS = {
 }
 
 
+# The producer's money (shop/payouts): a payout line's state, a ledger entry's kind, and why a
+# producer with money available was left out of a payout batch.
+PAYOUT_LINE_LABELS = {
+    PayoutLineStatus.PENDING: _l("Sent to the bank"),
+    PayoutLineStatus.PAID: _l("Paid"),
+    PayoutLineStatus.FAILED: _l("Failed"),
+}
+ENTRY_KIND_LABELS = {
+    EntryKind.SALE: _l("Sale"),
+    EntryKind.SHIPPING: _l("Shipping"),
+    EntryKind.COMMISSION: _l("Commission"),
+    EntryKind.TAX_VAT: _l("VAT withheld"),
+    EntryKind.TAX_PIT: _l("PIT withheld"),
+    EntryKind.ADJUSTMENT: _l("Adjustment"),
+    EntryKind.PAYOUT: _l("Payout"),
+    EntryKind.PAYOUT_RETURNED: _l("Payout returned"),
+}
+PAYOUT_SKIP_REASONS = {
+    "no_account": _l("no bank account for payouts yet"),
+    "held": _l("bank account changed less than %(hours)s hours ago"),
+    "taken": _l("its balance was taken by another batch, or fell below the minimum"),
+}
+
+
 TEMPLATE_GLOBALS = {
     "legal_forms": LEGAL_FORM_LABELS,
     "producer_status_labels": PRODUCER_STATUS_LABELS,
@@ -158,6 +184,8 @@ TEMPLATE_GLOBALS = {
     "payment_method_labels": PAYMENT_METHOD_LABELS,
     "unlisted_reasons": UNLISTED_REASONS,
     "cancel_reasons": CANCEL_REASONS,
+    "payout_line_labels": PAYOUT_LINE_LABELS,
+    "entry_kind_labels": ENTRY_KIND_LABELS,
 }
 
 

@@ -11,6 +11,7 @@ from shop.mail import OutboxMessage
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.pagecache import CacheVersion
 from shop.payments.models import Payment, WebhookEvent
+from shop.payouts.models import PayoutAccount, PayoutBatch, PayoutLine
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
 from shop.reviews.models import Review
@@ -32,6 +33,9 @@ __all__ = [
     "Order",
     "OrderLine",
     "Payment",
+    "PayoutAccount",
+    "PayoutBatch",
+    "PayoutLine",
     "SubOrder",
     "SubOrderEvent",
     "WebhookEvent",

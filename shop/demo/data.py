@@ -34,6 +34,10 @@ DEMO_ACCOUNTS = [
     DemoAccount("customer", "khach@demo.cho-ocop.vn", "demo-khach-2026", "Nguyễn Thu Trang"),
     DemoAccount("producer", "htx.caphe@demo.cho-ocop.vn", "demo-caphe-2026", "Trần Văn Khánh"),
     DemoAccount("producer", "nuocmam@demo.cho-ocop.vn", "demo-nuocmam-2026", "Lê Thị Ngọc Hân"),
+    # a household business: its statement shows the tax the shop withholds (shop/demo/sales.py)
+    DemoAccount(
+        "producer", "banhtrang.utnga@demo.cho-ocop.vn", "demo-banhtrang-2026", "Phạm Thị Nga"
+    ),
     DemoAccount("staff", "staff@demo.cho-ocop.vn", "demo-staff-2026", "Phạm Minh Quân"),
 ]
 

@@ -16,6 +16,7 @@ from shop.errors import Refused, attach_error
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.labels import CERTIFICATE_STATUS_LABELS, UNLISTED_REASONS
+from shop.payouts.statements import balances_of
 from shop.phones import normalize_mobile
 from shop.producers import services
 from shop.producers.forms import ProducerSignupForm
@@ -75,6 +76,7 @@ def dashboard():
         unlisted_reasons=UNLISTED_REASONS,
         warnings=expiry_warnings(producer),
         labels=CERTIFICATE_STATUS_LABELS,
+        balances=balances_of(producer.id),
     )
 
 

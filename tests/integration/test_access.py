@@ -68,6 +68,7 @@ def world(app, db, frozen_today):
     db.session.add(revision)
     db.session.commit()
     order_values = _an_order(db, on_sale)
+    payout_values = _a_payout_batch(db, owner)
     values = {
         "product_id": product.id,
         "certificate_id": product.certificates[0].id,
@@ -78,6 +79,8 @@ def world(app, db, frozen_today):
         "page": 1,
         "revision_id": revision.id,
         **order_values,
+        **payout_values,
+        "month": "2026-11",
     }
     return users, values
 
@@ -97,6 +100,27 @@ def _an_order(db, product):
     )
     order = place_order(cart, delivery, PaymentMethod.BANK_TRANSFER, "a" * 32, 150_000 + 30_000)
     return {"number": order.number, "sub_order_id": order.sub_orders[0].id}
+
+
+def _a_payout_batch(db, producer):
+    import datetime as dt
+
+    from shop.payouts.models import PayoutBatch, PayoutLine
+
+    batch = PayoutBatch(created_at=dt.datetime(2026, 11, 29, 3, 0))
+    db.session.add(batch)
+    db.session.flush()
+    line = PayoutLine(
+        batch_id=batch.id,
+        producer_id=producer.id,
+        amount=250_000,
+        bank_bin="970436",
+        account_number="0071000123456",
+        holder_name="HOP TAC XA",
+    )
+    db.session.add(line)
+    db.session.commit()
+    return {"batch_id": batch.id, "line_id": line.id}
 
 
 ACTIONS = {
@@ -187,6 +211,12 @@ STAFF_URLS = {
     ("/staff/orders", "GET"),
     ("/staff/orders/<number>", "GET"),
     ("/staff/orders/<number>/confirm-transfer", "POST"),
+    ("/staff/payouts", "GET"),
+    ("/staff/payouts", "POST"),
+    ("/staff/payouts/<int:batch_id>", "GET"),
+    ("/staff/payouts/<int:batch_id>/bank.csv", "GET"),
+    ("/staff/payouts/lines/<int:line_id>/failed", "POST"),
+    ("/staff/payouts/lines/<int:line_id>/paid", "POST"),
     ("/staff/producers", "GET"),
     ("/staff/producers/reactivate", "POST"),
     ("/staff/producers/suspend", "POST"),

@@ -391,13 +391,14 @@ def test_each_demo_account_logs_in_through_the_form(loaded, app, account):
     assert user.role == Role(account.role)
 
 
-def test_the_demo_accounts_are_four_and_each_producer_owner_has_a_producer(loaded):
-    assert sorted(a.role for a in DEMO_ACCOUNTS) == ["customer", "producer", "producer", "staff"]
+def test_the_demo_accounts_are_five_and_each_producer_owner_has_a_producer(loaded):
+    roles = sorted(a.role for a in DEMO_ACCOUNTS)
+    assert roles == ["customer", "producer", "producer", "producer", "staff"]
     owners = [a for a in DEMO_ACCOUNTS if a.role == "producer"]
     producers = [
         loaded.session.scalar(sa.select(User).where(User.email == a.email)).producer for a in owners
     ]
-    assert all(producers) and producers[0] != producers[1]
+    assert all(producers) and len(set(producers)) == 3
     assert all(
         a.email.endswith("@demo.cho-ocop.vn") and len(a.password) >= 8 for a in DEMO_ACCOUNTS
     )

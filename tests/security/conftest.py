@@ -163,6 +163,20 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
         province_code=delivered.province_code,
     )
     db.session.add(address)
+    from shop.payouts.models import PayoutBatch, PayoutLine
+
+    batch = PayoutBatch(created_by_id=staff.id)
+    db.session.add(batch)
+    db.session.flush()
+    payout_line = PayoutLine(
+        batch_id=batch.id,
+        producer_id=owner_producer.id,
+        amount=150_000,
+        bank_bin="970436",
+        account_number="0071000123456",
+        holder_name="HTX CA PHE THU",
+    )
+    db.session.add(payout_line)
     db.session.commit()
 
     return World(
@@ -189,6 +203,9 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "reset_token": make_reset_token(buyer),
             "address_id": address.id,
             "unsubscribe_token": unsubscribe_token(buyer),
+            "batch_id": batch.id,
+            "line_id": payout_line.id,
+            "month": "2026-11",
         },
     )
 

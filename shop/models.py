@@ -11,6 +11,7 @@ from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
+from shop.programme.models import Inspection, InspectionAttachment
 from shop.reviews.models import Review
 from shop.search.models import (
     ProductSearch,
@@ -32,6 +33,8 @@ __all__ = [
     "AuditEntry",
     "CertificateReminder",
     "Consent",
+    "Inspection",
+    "InspectionAttachment",
     "LoginEvent",
     "Certificate",
     "OutboxMessage",

@@ -17,7 +17,7 @@ from shop.audit_sentences import sentence
 from shop.catalog.services import get_listable
 from shop.certification import services as certification
 from shop.certification.models import Certificate
-from shop.enums import CertificateStatus, IssuingLevel, Role
+from shop.enums import IssuingLevel, Role
 from shop.errors import Refused
 from shop.mail import OutboxMessage
 from shop.programme import renewals
@@ -133,9 +133,7 @@ def test_a_rejected_renewal_leaves_the_state_at_none_yet(db, world):
     assert renewals.due()[0].state == "none"
 
 
-def test_the_product_stays_listed_across_the_old_certificates_last_day(
-    db, world, frozen_today
-):
+def test_the_product_stays_listed_across_the_old_certificates_last_day(db, world, frozen_today):
     producer, staff, products = world
     product = products["Cà phê hạt"]  # the old certificate's last valid day is 10/12/2026
     frozen_today(dt.date(2026, 12, 7))
@@ -171,9 +169,7 @@ def test_a_reminder_goes_once_a_day_and_is_logged_in_words(db, world, frozen_tod
     renewals.remind(certificate, staff)
     with pytest.raises(Refused):
         renewals.remind(certificate, staff)
-    assert _mails(db, producer.owner.email) == [
-        "Vui lòng gia hạn chứng nhận OCOP OLD-Cà phê hạt"
-    ]
+    assert _mails(db, producer.owner.email) == ["Vui lòng gia hạn chứng nhận OCOP OLD-Cà phê hạt"]
     entry = db.session.scalar(
         sa.select(AuditEntry).where(AuditEntry.action == "certificate.renewal_reminded")
     )
@@ -225,9 +221,7 @@ def test_two_reminders_at_once_send_one_mail(app, db, world):
     )
 
 
-def test_staff_see_states_and_contacts_and_remind_from_the_page(
-    db, client, login, world, english
-):
+def test_staff_see_states_and_contacts_and_remind_from_the_page(db, client, login, world, english):
     producer, staff, products = world
     login(staff)
     html = client.get("/staff/programme/renewals").get_data(as_text=True)

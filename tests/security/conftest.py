@@ -164,6 +164,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     )
     db.session.add(address)
     db.session.commit()
+    inspection = _an_inspection(coffee, staff)
 
     return World(
         users={
@@ -189,8 +190,32 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "reset_token": make_reset_token(buyer),
             "address_id": address.id,
             "unsubscribe_token": unsubscribe_token(buyer),
+            "inspection_id": inspection.id,
+            "attachment_id": inspection.attachments[0].id,
         },
     )
+
+
+def _an_inspection(product, staff):
+    """An inspection of the coffee recorded with one photo (the programme office, issue #17)."""
+    from shop import clock
+    from shop.programme import services
+    from shop.programme.models import InspectionOutcome
+    from tests.scans import png_bytes
+
+    inspection = services.plan_inspection(product, "routine", clock.today(), staff)
+    services.record_inspection(
+        inspection,
+        staff,
+        services.Record(
+            clock.today(),
+            "Lê Kiểm",
+            "Đạt",
+            InspectionOutcome.PASSED,
+            files=[png_bytes()],
+        ),
+    )
+    return inspection
 
 
 def snapshot(db) -> dict[str, list[tuple]]:

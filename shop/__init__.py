@@ -157,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.payouts.views import bp as payouts_bp
     from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
+    from shop.programme.views import bp as programme_bp
     from shop.reviews.views import bp as reviews_bp
     from shop.search.views import bp as search_bp
     from shop.seo import bp as seo_bp
@@ -177,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
         payouts_bp,
         privacy_bp,
         producers_bp,
+        programme_bp,
         reviews_bp,
         revisions_bp,
         search_bp,

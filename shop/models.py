@@ -14,6 +14,7 @@ from shop.payments.models import Payment, WebhookEvent
 from shop.payouts.models import PayoutAccount, PayoutBatch, PayoutLine
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
+from shop.programme.models import Inspection, InspectionAttachment
 from shop.reviews.models import Review
 from shop.search.models import (
     ProductSearch,
@@ -42,6 +43,8 @@ __all__ = [
     "AuditEntry",
     "CertificateReminder",
     "Consent",
+    "Inspection",
+    "InspectionAttachment",
     "LoginEvent",
     "Certificate",
     "OutboxMessage",

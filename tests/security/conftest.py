@@ -178,6 +178,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     )
     db.session.add(payout_line)
     db.session.commit()
+    inspection = _an_inspection(coffee, staff)
 
     return World(
         users={
@@ -206,8 +207,32 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "batch_id": batch.id,
             "line_id": payout_line.id,
             "month": "2026-11",
+            "inspection_id": inspection.id,
+            "attachment_id": inspection.attachments[0].id,
         },
     )
+
+
+def _an_inspection(product, staff):
+    """An inspection of the coffee recorded with one photo (the programme office, issue #17)."""
+    from shop import clock
+    from shop.programme import services
+    from shop.programme.models import InspectionOutcome
+    from tests.scans import png_bytes
+
+    inspection = services.plan_inspection(product, "routine", clock.today(), staff)
+    services.record_inspection(
+        inspection,
+        staff,
+        services.Record(
+            clock.today(),
+            "Lê Kiểm",
+            "Đạt",
+            InspectionOutcome.PASSED,
+            files=[png_bytes()],
+        ),
+    )
+    return inspection
 
 
 def snapshot(db) -> dict[str, list[tuple]]:

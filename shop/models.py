@@ -6,11 +6,14 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, ProductImage, ProductRevision, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
+from shop.events.models import EventEntry, TradeEvent
 from shop.mail import OutboxMessage
+from shop.marks.models import CollectiveMark, MarkUser, ProductMark
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
+from shop.reports.models import LabelReport
 from shop.reviews.models import Review
 from shop.search.models import (
     ProductSearch,
@@ -34,6 +37,12 @@ __all__ = [
     "Consent",
     "LoginEvent",
     "Certificate",
+    "CollectiveMark",
+    "EventEntry",
+    "LabelReport",
+    "MarkUser",
+    "ProductMark",
+    "TradeEvent",
     "OutboxMessage",
     "Producer",
     "Product",

@@ -56,6 +56,7 @@ class Filters:
     sort: str = "newest"
     page: int = 1
     per_page: int = 24
+    mark: str | None = None  # a collective mark's slug (shop.marks)
 
     def query_args(self, **change: Any) -> dict[str, Any]:
         """The URL parameters that reproduce these filters (for paging and facet links)."""
@@ -70,6 +71,7 @@ class Filters:
             "price_max": current.price_max,
             "sort": current.sort if current.sort not in ("newest", "relevance") else None,
             "page": current.page if current.page != 1 else None,
+            "mark": current.mark,
         }
         return {key: value for key, value in args.items() if value not in (None, "")}
 
@@ -84,6 +86,7 @@ class Filters:
                 self.stars,
                 self.price_min is not None,
                 self.price_max is not None,
+                self.mark,
             )
         )
 
@@ -149,7 +152,9 @@ def parse_filters(
     if allow_per_page:
         per_page = _int(args, "per_page", 1, MAX_PER_PAGE) or per_page
     producer = (args.get("producer") or "").strip() or None
+    mark = (args.get("mark") or "").strip()[:220] or None
     return Filters(
+        mark=mark,
         product_set=product_set,
         group=group,
         province=province,
@@ -211,6 +216,10 @@ def filtered(
         query = query.where(Producer.slug == filters.producer)
     if filters.stars:
         query = query.where(Certificate.stars.in_(filters.stars))
+    if filters.mark is not None:
+        from shop.marks.services import products_carrying
+
+        query = query.where(Product.id.in_(products_carrying(filters.mark)))
     # The price a product is shown "from": its cheapest variant (the search does the same).
     if filters.price_min is not None:
         query = query.where(price >= filters.price_min)

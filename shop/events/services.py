@@ -24,9 +24,9 @@ from shop.conditional import change
 from shop.errors import Refused
 from shop.events.models import KINDS, MAX_DESCRIPTION, MAX_NAME, MAX_PLACE, EventEntry, TradeEvent
 from shop.extensions import db
+from shop.labels import EVENT_KIND_LABELS as KIND_LABELS  # noqa: F401  (views read it here)
 from shop.transaction import use_case
 
-KIND_LABELS = {"fair": _l("Trade fair"), "promotion": _l("Promotion event")}
 HOME_EVENTS = 3
 
 

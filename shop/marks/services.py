@@ -19,6 +19,7 @@ from shop.accounts.models import User
 from shop.catalog.models import Product
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import MARK_KIND_LABELS as KIND_LABELS  # noqa: F401  (views read it here)
 from shop.marks.models import (
     KINDS,
     MAX_DESCRIPTION,
@@ -32,12 +33,6 @@ from shop.marks.models import (
 from shop.producers.models import Producer
 from shop.slugs import unique_slug
 from shop.transaction import use_case
-
-KIND_LABELS = {
-    "collective": _l("Collective trademark"),
-    "certification": _l("Certification mark"),
-    "gi": _l("Geographical indication"),
-}
 
 
 @dataclass(frozen=True)

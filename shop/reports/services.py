@@ -25,28 +25,14 @@ from shop.catalog.models import Product
 from shop.conditional import change
 from shop.errors import Refused
 from shop.extensions import db
+from shop.labels import REPORT_KIND_LABELS as KIND_LABELS
+from shop.labels import REPORT_OUTCOME_LABELS as OUTCOME_LABELS
 from shop.mail import queue_mail
 from shop.media import store_image
 from shop.reports.models import KINDS, MAX_DETAILS, MAX_NUMBER, OUTCOMES, LabelReport
 from shop.transaction import use_case
 from shop.urls import external_url
 
-KIND_LABELS = {
-    "wrong_stars": _l("The stars on the package differ from the certificate"),
-    "expired_label": _l("The package carries an expired OCOP label"),
-    "differs": _l("The product differs from the certified one"),
-    "other": _l("Another problem with the OCOP label"),
-}
-STATUS_LABELS = {
-    "new": _l("New"),
-    "inspecting": _l("Inspection opened"),
-    "closed": _l("Closed"),
-}
-OUTCOME_LABELS = {
-    "confirmed": _l("Confirmed: we are acting on it"),
-    "not_confirmed": _l("Not confirmed"),
-    "duplicate": _l("Already reported by someone else"),
-}
 OPEN = ("new", "inspecting")
 QUEUE_LIMIT = 200
 

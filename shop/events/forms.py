@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from shop.events.models import MAX_DESCRIPTION, MAX_NAME, MAX_PLACE
 from shop.events.services import KIND_LABELS
@@ -13,7 +14,11 @@ from shop.forms_common import DayField, IdField, int_or_none, max_length, requir
 
 class EventForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required(), max_length(MAX_NAME)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), validators=[required()])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        validators=[required()],
+    )
     province_code = SelectField(
         _l("Province or city"), coerce=int_or_none, validators=[required()], validate_choice=False
     )
@@ -32,6 +37,7 @@ class CancelForm(FlaskForm):
 
 
 class SignUpForm(FlaskForm):
+    event_id = IdField(validators=[required()])
     product_id = SelectField(
         _l("Product"), coerce=int_or_none, validators=[required()], validate_choice=False
     )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from shop import clock, geo
 from shop.access import own_or_404, producer_required, staff_required
@@ -48,7 +49,9 @@ def producer_events(producer_id: int):
 
 def _event_form(formdata=True) -> EventForm:
     form = EventForm() if formdata else EventForm(formdata=None)
-    form.province_code.choices = [("", _("Choose…"))] + list(geo.provinces())
+    form.province_code.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(code, name) for code, name in geo.provinces()
+    ]
     return form
 
 
@@ -147,16 +150,14 @@ def producer_events_page():
     )
 
 
-@bp.post("/producer/events/<int:event_id>/sign-up")
+@bp.post("/producer/events/sign-up")
 @producer_required
-def sign_up(event_id: int):
+def sign_up():
     """Bring one of the producer's products to an event."""
-    event = db.session.get(TradeEvent, event_id)
-    if event is None:
-        abort(404)
     form = SignUpForm()
+    event = db.session.get(TradeEvent, form.event_id.data) if form.validate() else None
     try:
-        if not form.validate() or form.product_id.data is None:
+        if event is None or form.product_id.data is None:
             raise Refused(_("Choose one of your products on sale."))
         product = own_or_404(Product, form.product_id.data)
         services.sign_up(event, product, current_user)
@@ -173,7 +174,8 @@ def withdraw():
     """Take a product back from an event."""
     form = WithdrawForm()
     if not form.validate():
-        abort(404)
+        attach_error(None, Refused(_("This product is no longer signed up.")))
+        return redirect(url_for(".producer_events_page"))
     entry = own_or_404(EventEntry, form.entry_id.data)
     try:
         services.withdraw(entry, current_user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from shop.forms_common import IdField, int_or_none, max_length, required
 from shop.marks.models import MAX_DESCRIPTION, MAX_HOLDER, MAX_NAME, MAX_NUMBER
@@ -13,7 +14,11 @@ from shop.marks.services import KIND_LABELS
 
 class MarkForm(FlaskForm):
     name = StringField(_l("Name of the mark"), validators=[required(), max_length(MAX_NAME)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), validators=[required()])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        validators=[required()],
+    )
     registration_number = StringField(
         _l("Registration number"), validators=[required(), max_length(MAX_NUMBER)]
     )

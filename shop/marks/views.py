@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from shop.access import own_or_404, producer_required, staff_required
 from shop.catalog.models import Product
@@ -101,8 +102,10 @@ def _allow_form(mark: CollectiveMark, formdata=True) -> AllowForm:
     producers = db.session.scalars(
         sa.select(Producer).where(Producer.status == ProducerStatus.ACTIVE).order_by(Producer.name)
     )
-    form.producer_id.choices = [("", _("Choose…"))] + [
-        (p.id, f"{p.name} · {p.province_name}") for p in producers if p.id not in allowed
+    form.producer_id.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(p.id, f"{p.name} · {p.province_name}")
+        for p in producers
+        if p.id not in allowed
     ]
     return form
 
@@ -151,9 +154,9 @@ def withdraw(mark_id: int):
     found = _mark_or_404(mark_id)
     form = WithdrawForm()
     producer = db.session.get(Producer, form.producer_id.data) if form.validate() else None
-    if producer is None:
-        abort(404)
     try:
+        if producer is None:
+            raise Refused(_("This producer may not use the mark any more."))
         services.withdraw(found, producer, current_user, form.reason.data)
     except Refused as error:
         attach_error(None, error)
@@ -191,7 +194,8 @@ def set_product_mark():
     """Say which mark one of the producer's products carries."""
     form = ProductMarkForm()
     if not form.validate():
-        abort(404)
+        attach_error(None, Refused(_("The product changed meanwhile: reload the page.")))
+        return redirect(url_for(".producer_marks"))
     product = own_or_404(Product, form.product_id.data)
     chosen = db.session.get(CollectiveMark, form.mark_id.data) if form.mark_id.data else None
     if form.mark_id.data and chosen is None:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Optional
 
 from shop.forms_common import DayField, max_length, required
@@ -13,10 +14,14 @@ from shop.reports.models import MAX_DETAILS
 from shop.reports.services import KIND_LABELS, OUTCOME_LABELS
 
 
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class ReportForm(FlaskForm):
     kind = RadioField(
         _l("What is wrong?"),
-        choices=list(KIND_LABELS.items()),
+        choices=_choices(KIND_LABELS),
         validators=[required()],
     )
     details = TextAreaField(
@@ -44,16 +49,14 @@ class ReportForm(FlaskForm):
 class InspectForm(FlaskForm):
     kind = SelectField(
         _l("Kind of inspection"),
-        choices=[("unannounced", _l("Unannounced")), ("routine", _l("Routine"))],
+        choices=_choices({"unannounced": _l("Unannounced"), "routine": _l("Routine")}),
         validators=[required()],
     )
     planned_on = DayField(_l("Planned for"), validators=[required()])
 
 
 class CloseForm(FlaskForm):
-    outcome = RadioField(
-        _l("Outcome"), choices=list(OUTCOME_LABELS.items()), validators=[required()]
-    )
+    outcome = RadioField(_l("Outcome"), choices=_choices(OUTCOME_LABELS), validators=[required()])
     answer = TextAreaField(
         _l("Your answer to the reporter (sent by e-mail if they left one)"),
         validators=[max_length(MAX_DETAILS)],

@@ -27,6 +27,7 @@ from shop.errors import Refused
 from shop.extensions import db
 from shop.labels import REPORT_KIND_LABELS as KIND_LABELS
 from shop.labels import REPORT_OUTCOME_LABELS as OUTCOME_LABELS
+from shop.labels import REPORT_STATUS_LABELS as STATUS_LABELS  # noqa: F401  (views read it)
 from shop.mail import queue_mail
 from shop.media import store_image
 from shop.reports.models import KINDS, MAX_DETAILS, MAX_NUMBER, OUTCOMES, LabelReport

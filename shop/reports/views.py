@@ -70,7 +70,14 @@ _LIMITS = (
     limiter.limit(
         _limit("LABEL_REPORT_LIMIT_PER_IP"), methods=["POST"], key_func=get_remote_address
     ),
-    limiter.limit(_limit("LABEL_REPORT_LIMIT_PER_TARGET"), methods=["POST"], key_func=_target_key),
+    # Only reports received count against the product, so that one address being throttled
+    # does not use up the product's allowance for everyone else.
+    limiter.limit(
+        _limit("LABEL_REPORT_LIMIT_PER_TARGET"),
+        methods=["POST"],
+        key_func=_target_key,
+        deduct_when=lambda response: response.status_code == 302,
+    ),
 )
 
 

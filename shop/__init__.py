@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.payments.views import bp as payments_bp
     from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
+    from shop.programme.views import bp as programme_bp
     from shop.reports.views import bp as reports_bp
     from shop.reviews.views import bp as reviews_bp
     from shop.search.views import bp as search_bp
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         producers_bp,
         reports_bp,
+        programme_bp,
         reviews_bp,
         revisions_bp,
         search_bp,

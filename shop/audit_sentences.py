@@ -56,6 +56,14 @@ SENTENCES = {
     ),
     "sub_order.refunded_by_hand": _l("%(actor)s recorded a refund made by hand for %(subject)s"),
     "review.hidden": _l("%(actor)s hid a buyer’s review (%(subject)s)"),
+    "inspection.planned": _l("%(actor)s planned an inspection of %(subject)s"),
+    "inspection.recorded": _l("%(actor)s recorded the inspection of %(subject)s"),
+    "inspection.fix_confirmed": _l(
+        "%(actor)s confirmed the fix asked for by the inspection of %(subject)s"
+    ),
+    "certificate.renewal_reminded": _l(
+        "%(actor)s reminded the producer to renew certificate %(subject)s"
+    ),
     "producer.suspended": _l("%(actor)s suspended the producer %(subject)s"),
     "producer.reactivated": _l("%(actor)s reactivated the producer %(subject)s"),
     "order.transfer_confirmed": _l("%(actor)s confirmed the bank transfer for order %(subject)s"),

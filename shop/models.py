@@ -13,6 +13,7 @@ from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.payments.models import Payment, WebhookEvent
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
+from shop.programme.models import Inspection, InspectionAttachment
 from shop.reports.models import LabelReport
 from shop.reviews.models import Review
 from shop.search.models import (
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEntry",
     "CertificateReminder",
     "Consent",
+    "Inspection",
+    "InspectionAttachment",
     "LoginEvent",
     "Certificate",
     "CollectiveMark",

@@ -1,13 +1,13 @@
 """buyers' label reports, trade fairs and events, collective marks and GIs
 
 `label_reports` holds what buyers report about an OCOP label (the inspection it opened, if
-any, is an id in the programme office's `inspections`); `trade_events` and `event_entries` the
+any, is a row of the programme office's `inspections`); `trade_events` and `event_entries` the
 fairs and the products signed up for them; `collective_marks`, `mark_users` and
 `product_marks` the collective trademarks and GIs, who may use them and which product
 carries which.
 
 Revision ID: 0018_reports_fairs_marks
-Revises: 0012_audit_search_text
+Revises: 0017_programme_office
 Create Date: 2026-12-07 03:50:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018_reports_fairs_marks"
-down_revision = "0012_audit_search_text"
+down_revision = "0017_programme_office"
 branch_labels = None
 depends_on = None
 
@@ -55,6 +55,7 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(["certificate_id"], ["certificates.id"]),
         sa.ForeignKeyConstraint(["handled_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["inspection_id"], ["inspections.id"]),
         sa.ForeignKeyConstraint(["product_id"], ["products.id"]),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -33,6 +33,12 @@ class CertificateForm(FlaskForm):
         choices=[SelectChoice(n, "★" * n) for n in STAR_RANGE],
     )
     scan = FileField(_l("Scan of the certificate (JPEG, PNG or PDF, at most 10 MB)"))
+    # Only on a new submission: the product's approved certificates this one re-recognises.
+    renews = SelectField(
+        _l("Does this certificate renew an earlier one?"),
+        coerce=int_or_none,
+        validate_choice=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

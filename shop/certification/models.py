@@ -75,11 +75,16 @@ class Certificate(db.Model):
     # verification page shows, whatever the product is called later.
     product_name: Mapped[str | None] = mapped_column(sa.String(200))
     product_set_code: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sets.code"))
+    # The earlier certificate of the same product this one re-recognises (the producer said
+    # so when submitting), and when staff last reminded the producer to renew this one.
+    renews_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"), index=True)
+    renewal_reminded_at: Mapped[dt.datetime | None]
 
     product: Mapped[Product] = relationship(back_populates="certificates")
     product_set: Mapped[ProductSet | None] = relationship()
     producer: Mapped[Producer] = relationship()
     reviewer: Mapped[User | None] = relationship()
+    renews: Mapped[Certificate | None] = relationship(remote_side="Certificate.id")
 
     @validates("number")
     def _key_number(self, _key: str, value: str) -> str:

@@ -54,6 +54,7 @@ class Submission:
     issuing_body: str
     issuing_level: IssuingLevel
     stars: int
+    renews_id: int | None = None  # "this renews certificate X" (issue #17): same product
 
 
 def _check_submission(submission: Submission, exclude_id: int | None = None) -> None:
@@ -88,6 +89,29 @@ def _check_submission(submission: Submission, exclude_id: int | None = None) -> 
         )
 
 
+def renewable(product: Product) -> list[Certificate]:
+    """The product's approved certificates a new one may say it renews, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.product_id == product.id,
+                Certificate.status == CertificateStatus.APPROVED,
+            )
+            .order_by(Certificate.expires_on.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def _check_renews(product: Product, renews_id: int | None) -> None:
+    if renews_id is None:
+        return
+    if renews_id not in {c.id for c in renewable(product)}:
+        raise Refused(
+            _l("Choose one of this product's approved certificates, or none."), field="renews"
+        )
+
+
 def _store(scan: bytes) -> tuple[str, str]:
     stored = store_scan(scan)  # or ScanRejected, a refusal of the scan field
     return stored.path, stored.content_type
@@ -110,8 +134,10 @@ def submit(
     if product.producer_id != producer.id:
         raise LookupError("not this producer's product")
     _check_submission(submission)
+    _check_renews(product, submission.renews_id)
     scan_path, scan_type = _store(scan)
     certificate = Certificate(
+        renews_id=submission.renews_id,
         product=product,
         producer=producer,
         number=submission.number,

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from shop import clock
 from shop.access import own_or_404, producer_required
@@ -25,6 +26,7 @@ from shop.certification.forms import CertificateForm, VerifyForm
 from shop.certification.models import Certificate
 from shop.enums import CertificateStatus, IssuingLevel
 from shop.errors import Refused, attach_error
+from shop.formatting import format_day
 from shop.labels import CERTIFICATE_STATUS_LABELS, ISSUING_LEVEL_SHORT, UNLISTED_REASONS
 
 bp = Blueprint("certification", __name__)
@@ -42,6 +44,7 @@ def own_certificate(certificate_id: int) -> Certificate:
 
 def _submission(form: CertificateForm) -> services.Submission:
     return services.Submission(
+        renews_id=form.renews.data or None,
         number=form.number.data,
         decision_number=form.decision_number.data,
         decision_date=form.decision_date.data,
@@ -72,6 +75,19 @@ def submit(product_id: int):
     """Submit a (new or renewed) certificate with its scan; it waits for staff review."""
     product = own_product(product_id)
     form = CertificateForm()
+    form.renews.choices = [SelectChoice("", _("No, it is a first certificate"))] + [
+        SelectChoice(
+            c.id,
+            _(
+                "Yes, it renews %(number)s (valid until %(day)s)",
+                number=c.number,
+                day=format_day(c.expires_on),
+            ),
+        )
+        for c in services.renewable(product)
+    ]
+    if request.method == "GET" and request.args.get("renews", "").isdigit():
+        form.renews.data = int(request.args["renews"])
     if form.validate_on_submit():
         try:
             services.submit(current_user.producer, product, _submission(form), _scan_bytes(form))
@@ -97,6 +113,7 @@ def edit(certificate_id: int):
         flash(_("Only a certificate sent back for changes can be edited."), "error")
         return redirect(url_for(".product_certificates", product_id=certificate.product_id))
     form = CertificateForm(obj=certificate)
+    form.renews.data = certificate.renews_id  # kept as first submitted (not shown here)
     if request.method == "GET":
         form.issuing_level.data = certificate.issuing_level.value
     if form.validate_on_submit():

@@ -55,7 +55,7 @@ class LabelReport(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="new")
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     answer: Mapped[str] = mapped_column(sa.String(MAX_DETAILS), default="")
-    inspection_id: Mapped[int | None] = mapped_column(sa.Integer)
+    inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspections.id"))
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     closed_at: Mapped[dt.datetime | None]

@@ -177,11 +177,10 @@ def open_inspection(report: LabelReport, staff: User, kind: str, planned_on: dt.
 
 
 def _plan(report: LabelReport, staff: User, kind: str, planned_on: dt.date) -> int:
-    """The inspection, planned through the programme office (shop.programme)."""
-    try:
-        from shop.programme.services import plan_inspection
-    except ImportError:  # the programme office is not part of this shop
-        raise Refused(_l("Inspections cannot be planned on this shop.")) from None
+    """The inspection, planned through the programme office (shop.programme), which
+    remembers the report it came from."""
+    from shop.programme.services import plan_inspection
+
     inspection = plan_inspection(
         report.product, kind, planned_on, staff, source_report_id=report.id
     )

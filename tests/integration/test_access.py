@@ -69,6 +69,7 @@ def world(app, db, frozen_today):
     db.session.commit()
     order_values = _an_order(db, on_sale)
     fairs_values = _fairs_world(db, on_sale, users["staff"])
+    inspection_values = _an_inspection(db, on_sale, users["staff"])
     values = {
         "product_id": product.id,
         "certificate_id": product.certificates[0].id,
@@ -80,6 +81,7 @@ def world(app, db, frozen_today):
         "revision_id": revision.id,
         **order_values,
         **fairs_values,
+        **inspection_values,
     }
     return users, values
 
@@ -110,6 +112,26 @@ def _fairs_world(db, product, staff):
     )
     mark = record(MarkDetails("Cà phê Buôn Ma Thuột", "gi", "00001", "Hội Cà phê"), staff)
     return {"report_id": report.id, "event_id": event.id, "mark_id": mark.id}
+
+
+def _an_inspection(db, product, staff):
+    """A recorded inspection with one photo (the programme office, issue #17)."""
+    from shop.clock import today as frozen_day
+    from shop.programme import services
+    from shop.programme.models import InspectionOutcome
+    from tests.scans import png_bytes
+
+    inspection = services.plan_inspection(product, "routine", frozen_day(), staff)
+    record = services.Record(
+        inspection.planned_on,
+        "Lê Kiểm",
+        "Đạt",
+        InspectionOutcome.FIX_BY_DEADLINE,
+        fix_deadline=inspection.planned_on.replace(year=inspection.planned_on.year + 1),
+        files=[png_bytes()],
+    )
+    services.record_inspection(inspection, staff, record)
+    return {"inspection_id": inspection.id, "attachment_id": inspection.attachments[0].id}
 
 
 def _an_order(db, product):
@@ -234,6 +256,21 @@ STAFF_URLS = {
     ("/staff/revisions/", "GET"),
     ("/staff/revisions/<int:revision_id>", "GET"),
     ("/staff/revisions/<int:revision_id>/<any(approve, refuse):action>", "POST"),
+    ("/staff/programme/report", "GET"),
+    ("/staff/programme/report.csv", "GET"),
+    ("/staff/programme/renewals", "GET"),
+    ("/staff/programme/renewals/<int:certificate_id>/remind", "POST"),
+    ("/staff/programme/inspections", "GET"),
+    ("/staff/programme/inspections/new", "GET"),
+    ("/staff/programme/inspections/new", "POST"),
+    ("/staff/programme/inspections/<int:inspection_id>", "GET"),
+    ("/staff/programme/inspections/<int:inspection_id>/record", "POST"),
+    ("/staff/programme/inspections/<int:inspection_id>/fixed", "POST"),
+    ("/staff/programme/inspections/<int:inspection_id>/files/<int:attachment_id>", "GET"),
+    (
+        "/staff/programme/inspections/<int:inspection_id>/files/<int:attachment_id>/<int:page>.png",
+        "GET",
+    ),
 }
 
 

@@ -240,3 +240,48 @@ def test_the_photo_is_shown_to_staff_only(db, client, login, product):
     response.close()
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_staff_open_an_inspection_from_a_report_which_then_waits_and_the_reporter_hears(
+    db, client, login, product, frozen_today
+):
+    from shop.programme.models import Inspection
+
+    report = _report(product)
+    staff = make_user(Role.STAFF)
+    db.session.commit()
+    login(staff)
+    page = f"/staff/reports/{report.id}"
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    response = client.post(
+        f"{page}/inspect",
+        data={"csrf_token": token, "kind": "unannounced", "planned_on": "05/12/2026"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    [inspection] = db.session.scalars(sa.select(Inspection)).all()
+    assert inspection.product_id == product.id
+    assert inspection.source_report_id == report.id
+    assert inspection.kind.value == "unannounced"
+    report = db.session.get(LabelReport, report.id)
+    assert (report.status, report.inspection_id) == ("inspecting", inspection.id)
+    [mail] = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert mail.recipient == "lan@example.vn" and "kiểm tra" in mail.body
+    detail = client.get(page).get_data(as_text=True)
+    assert f'href="/staff/programme/inspections/{inspection.id}"' in detail
+    again = client.post(
+        f"{page}/inspect",
+        data={"csrf_token": token, "kind": "routine", "planned_on": "05/12/2026"},
+    )
+    assert again.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 1
+
+
+def test_a_report_about_an_unknown_number_cannot_open_an_inspection(db, product):
+    report = services.report_number("KHONG-CO", services.NewReport(kind="differs"), None)
+    staff = make_user(Role.STAFF)
+    db.session.commit()
+    with pytest.raises(Refused):
+        services.open_inspection(report, staff, "routine", product.certificates[0].expires_on)
+    db.session.refresh(report)
+    assert report.status == "new"

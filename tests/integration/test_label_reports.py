@@ -285,3 +285,45 @@ def test_a_report_about_an_unknown_number_cannot_open_an_inspection(db, product)
         services.open_inspection(report, staff, "routine", product.certificates[0].expires_on)
     db.session.refresh(report)
     assert report.status == "new"
+
+
+def test_the_privacy_export_holds_the_buyers_reports_and_erasure_detaches_them(db, product):
+    from shop.privacy.erasure import erase_account_for_operator
+    from shop.privacy.export import collect
+
+    buyer = make_user(email="mai@example.vn")
+    someone = make_user(email="lan@example.vn")
+    db.session.commit()
+    mine = services.report_product(
+        product,
+        product.certificates[0],
+        services.NewReport(
+            kind="expired_label",
+            details="Nhãn hết hạn 2024",
+            contact_email="mai@example.vn",
+            photo=png(),
+        ),
+        buyer,
+    )
+    services.report_number("GIA-1", services.NewReport(kind="other", details="của Lan"), someone)
+    exported = collect(buyer)["label_reports"]
+    assert exported == [
+        {
+            "about": mine.subject,
+            "kind": "expired_label",
+            "details": "Nhãn hết hạn 2024",
+            "photo": True,
+            "contact_email": "mai@example.vn",
+            "created_at": exported[0]["created_at"],
+            "status": "new",
+            "outcome": None,
+            "answer": None,
+        }
+    ]
+    erase_account_for_operator(buyer.id)
+    db.session.expire_all()
+    kept = db.session.get(LabelReport, mine.id)
+    assert (kept.user_id, kept.contact_email, kept.photo_key) == (None, None, None)
+    assert kept.details == "Nhãn hết hạn 2024" and kept.product_id == product.id
+    other = db.session.scalar(sa.select(LabelReport).where(LabelReport.typed_number == "GIA-1"))
+    assert other.user_id == someone.id  # someone else's report is untouched

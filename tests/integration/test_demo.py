@@ -200,12 +200,14 @@ def test_each_review_told_the_producer_by_e_mail(loaded):
         sa.select(sa.func.count())
         .select_from(AuditEntry)
         .where(AuditEntry.actor.has(User.email == STAFF_EMAIL))
+        .where(AuditEntry.action.like("certificate.%"))
     )
     recipients = set(loaded.session.scalars(sa.select(OutboxMessage.recipient)))
 
     assert reviews == 54  # 51 approvals, a revocation, a rejection, a request for changes
-    assert counts(loaded)["OutboxMessage"] == 54
-    assert recipients == {row.owner_email for row in PRODUCERS}
+    # and the demo buyer hears the outcome of her closed label report (shop.demo.fairs)
+    assert counts(loaded)["OutboxMessage"] == 54 + 1
+    assert recipients == {row.owner_email for row in PRODUCERS} | {"khach@demo.cho-ocop.vn"}
 
 
 def test_the_story_happened_on_past_days_in_an_order_the_shop_allows(loaded):
@@ -400,4 +402,23 @@ def test_the_demo_accounts_are_four_and_each_producer_owner_has_a_producer(loade
     assert all(producers) and producers[0] != producers[1]
     assert all(
         a.email.endswith("@demo.cho-ocop.vn") and len(a.password) >= 8 for a in DEMO_ACCOUNTS
+    )
+
+
+def test_the_demo_has_a_fair_collective_marks_and_buyers_label_reports(loaded, client):
+    from shop.events.models import EventEntry, TradeEvent
+    from shop.marks.models import CollectiveMark, ProductMark
+    from shop.reports.models import LabelReport
+
+    db = loaded
+    names = set(db.session.scalars(sa.select(TradeEvent.name)))
+    assert "Hội chợ OCOP và đặc sản vùng miền Đắk Lắk 2026" in names
+    assert db.session.scalar(sa.select(sa.func.count(EventEntry.id))) >= 2
+    numbers = set(db.session.scalars(sa.select(CollectiveMark.registration_number)))
+    assert numbers == {"00001", "00005"}
+    assert db.session.scalar(sa.select(sa.func.count(ProductMark.id))) == 4
+    statuses = sorted(db.session.scalars(sa.select(LabelReport.status)))
+    assert statuses == ["closed", "new", "new"]
+    assert "Hội chợ OCOP và đặc sản vùng miền Đắk Lắk 2026" in client.get("/events").get_data(
+        as_text=True
     )

@@ -85,6 +85,10 @@ class Config:
     )
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "10 per hour")
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
+    # Buyers' label reports: per client address, and per reported product or number from
+    # all addresses together (a flood about one product is throttled wherever it comes from).
+    LABEL_REPORT_LIMIT_PER_IP = os.environ.get("LABEL_REPORT_LIMIT_PER_IP", "5 per hour")
+    LABEL_REPORT_LIMIT_PER_TARGET = os.environ.get("LABEL_REPORT_LIMIT_PER_TARGET", "20 per hour")
 
     # The page cache (shop/pagecache.py, docs/architecture.md "Page cache"): anonymous
     # storefront pages, sitemaps and the API, keyed by the database's version and Vietnam's

@@ -149,15 +149,18 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog.views import bp as catalog_bp
     from shop.certification.views import bp as certification_bp
     from shop.checkout.views import bp as checkout_bp
+    from shop.events.views import bp as events_bp
     from shop.health import bp as health_bp
     from shop.i18n import bp as i18n_bp
     from shop.ledger.views import bp as ledger_bp
+    from shop.marks.views import bp as marks_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
     from shop.payouts.views import bp as payouts_bp
     from shop.privacy.views import bp as privacy_bp
     from shop.producers.views import bp as producers_bp
     from shop.programme.views import bp as programme_bp
+    from shop.reports.views import bp as reports_bp
     from shop.reviews.views import bp as reviews_bp
     from shop.search.views import bp as search_bp
     from shop.seo import bp as seo_bp
@@ -170,14 +173,17 @@ def register_blueprints(app: Flask) -> None:
         catalog_bp,
         certification_bp,
         checkout_bp,
+        events_bp,
         health_bp,
         i18n_bp,
         ledger_bp,
+        marks_bp,
         orders_bp,
         payments_bp,
         payouts_bp,
         privacy_bp,
         producers_bp,
+        reports_bp,
         programme_bp,
         reviews_bp,
         revisions_bp,

@@ -87,6 +87,24 @@ SENTENCES = {
     "privacy.staff_viewed.order": _l(
         "%(actor)s opened order %(subject)s, with the buyer’s name and address"
     ),
+    "label_report.received": _l(
+        "%(actor)s received a buyer’s report about the OCOP label of %(subject)s"
+    ),
+    "label_report.inspection_opened": _l(
+        "%(actor)s opened an inspection from a buyer’s report about %(subject)s"
+    ),
+    "label_report.closed": _l("%(actor)s closed a buyer’s report about %(subject)s"),
+    "event.published": _l("%(actor)s published the event %(subject)s"),
+    "event.cancelled": _l("%(actor)s cancelled the event %(subject)s"),
+    "event.product_signed_up": _l("%(actor)s signed %(detail)s up for the event %(subject)s"),
+    "event.product_withdrawn": _l("%(actor)s withdrew %(detail)s from the event %(subject)s"),
+    "mark.recorded": _l("%(actor)s recorded the collective mark %(subject)s"),
+    "mark.producer_allowed": _l("%(actor)s allowed %(detail)s to use the mark %(subject)s"),
+    "mark.producer_withdrawn": _l(
+        "%(actor)s withdrew the permission of %(detail)s to use the mark %(subject)s"
+    ),
+    "mark.product_marked": _l("%(actor)s marked %(subject)s with %(detail)s"),
+    "mark.product_unmarked": _l("%(actor)s removed the mark %(detail)s from %(subject)s"),
     "privacy.staff_viewed.producers": _l(
         "%(actor)s opened the producers list, with the owners’ names and contacts"
     ),

@@ -171,6 +171,30 @@ PAYOUT_SKIP_REASONS = {
 }
 
 
+# Buyers' label reports, trade events, collective marks (shop.reports, .events, .marks).
+REPORT_KIND_LABELS = {
+    "wrong_stars": _l("The stars on the package differ from the certificate"),
+    "expired_label": _l("The package carries an expired OCOP label"),
+    "differs": _l("The product differs from the certified one"),
+    "other": _l("Another problem with the OCOP label"),
+}
+REPORT_STATUS_LABELS = {
+    "new": _l("New"),
+    "inspecting": _l("Inspection opened"),
+    "closed": _l("Closed"),
+}
+REPORT_OUTCOME_LABELS = {
+    "confirmed": _l("Confirmed: we are acting on it"),
+    "not_confirmed": _l("Not confirmed"),
+    "duplicate": _l("Already reported by someone else"),
+}
+EVENT_KIND_LABELS = {"fair": _l("Trade fair"), "promotion": _l("Promotion event")}
+MARK_KIND_LABELS = {
+    "collective": _l("Collective trademark"),
+    "certification": _l("Certification mark"),
+    "gi": _l("Geographical indication"),
+}
+
 TEMPLATE_GLOBALS = {
     "legal_forms": LEGAL_FORM_LABELS,
     "producer_status_labels": PRODUCER_STATUS_LABELS,

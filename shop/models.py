@@ -7,7 +7,9 @@ from shop.catalog.models import Product, ProductImage, ProductRevision, ProductS
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
 from shop.ledger.models import CodRemittance, CodRemittanceLine, LedgerEntry
+from shop.events.models import EventEntry, TradeEvent
 from shop.mail import OutboxMessage
+from shop.marks.models import CollectiveMark, MarkUser, ProductMark
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent
 from shop.pagecache import CacheVersion
 from shop.payments.models import Payment, WebhookEvent
@@ -15,6 +17,7 @@ from shop.payouts.models import PayoutAccount, PayoutBatch, PayoutLine
 from shop.privacy.models import Consent, LoginEvent
 from shop.producers.models import Producer
 from shop.programme.models import Inspection, InspectionAttachment
+from shop.reports.models import LabelReport
 from shop.reviews.models import Review
 from shop.search.models import (
     ProductSearch,
@@ -47,6 +50,12 @@ __all__ = [
     "InspectionAttachment",
     "LoginEvent",
     "Certificate",
+    "CollectiveMark",
+    "EventEntry",
+    "LabelReport",
+    "MarkUser",
+    "ProductMark",
+    "TradeEvent",
     "OutboxMessage",
     "Producer",
     "Product",

@@ -63,6 +63,7 @@ class Filters:
     sort: str = "newest"
     page: int = 1
     per_page: int = 24
+    mark: str | None = None  # a collective mark's slug (shop.marks)
 
     def query_args(self, **change: Any) -> dict[str, Any]:
         """The URL parameters that reproduce these filters (for paging and facet links)."""
@@ -77,6 +78,7 @@ class Filters:
             "price_max": current.price_max,
             "sort": current.sort if current.sort not in ("newest", "relevance") else None,
             "page": current.page if current.page != 1 else None,
+            "mark": current.mark,
         }
         return {key: value for key, value in args.items() if value not in (None, "")}
 
@@ -91,6 +93,7 @@ class Filters:
                 self.stars,
                 self.price_min is not None,
                 self.price_max is not None,
+                self.mark,
             )
         )
 
@@ -161,7 +164,9 @@ def parse_filters(
     if allow_per_page:
         per_page = _int(args, "per_page", 1, MAX_PER_PAGE) or per_page
     producer = (args.get("producer") or "").strip() or None
+    mark = (args.get("mark") or "").strip()[:220] or None
     return Filters(
+        mark=mark,
         product_set=product_set,
         group=group,
         province=province,
@@ -192,6 +197,10 @@ def _conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
         conditions.append(Summary.producer_id == producer.scalar_subquery())
     if filters.stars:
         conditions.append(Summary.stars.in_(filters.stars))
+    if filters.mark is not None:
+        from shop.marks.services import products_carrying
+
+        conditions.append(Summary.product_id.in_(products_carrying(filters.mark)))
     # The price a product is shown "from": its cheapest variant (the search does the same).
     if filters.price_min is not None:
         conditions.append(Summary.price_from >= filters.price_min)

@@ -156,7 +156,7 @@ def list_url(filters: browse.Filters, **change) -> str:
 
 bp.add_app_template_global(list_url)
 
-_VISITOR_FILTERS = ("set", "group", "province", "stars", "price_min", "price_max")
+_VISITOR_FILTERS = ("set", "group", "province", "stars", "price_min", "price_max", "mark")
 
 
 @bp.app_template_global()

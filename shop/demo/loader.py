@@ -40,7 +40,7 @@ from shop.catalog.models import Product
 from shop.catalog.services import sync_product_sets
 from shop.certification import services as certification
 from shop.certification.models import Certificate
-from shop.demo import pictures, scans
+from shop.demo import fairs, pictures, scans
 from shop.demo.data import DEMO_ACCOUNTS, PRODUCERS, PRODUCTS, DemoAccount, ProducerRow
 from shop.demo.plan import Plan, Step, plan_products, sign_up_moments, tax_code, ward_code
 from shop.demo.programme import load_programme
@@ -91,6 +91,7 @@ def _load() -> int:
         for plan, drawing in zip(missing, drawings, strict=True):
             _make_product(plan, drawing, producers[plan.producer.code], staff)
         load_programme(staff, _make_product)  # renewals due and inspections (issue #17)
+        fairs.load(staff)
     return len(missing)
 
 

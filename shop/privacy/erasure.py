@@ -3,7 +3,7 @@
 A buyer deletes their account (confirming with the password): the account's personal fields
 are replaced (a placeholder e-mail nobody can own, no name, no phone, an unusable password, a
 new session token, inactive), saved addresses, cart and log-in history are deleted, reviews stay
-under "a former buyer", and the orders keep what accounting and tax law require — number,
+under "a former buyer", label reports stay without their sender (account, e-mail, photo), and the orders keep what accounting and tax law require — number,
 dates, statuses, payment method and status, money (totals, fees, every line with its product,
 price and quantity) and the province — while name, phone, e-mail, street and note are emptied.
 E-mails sent to the person are emptied in the outbox table and their .eml copies deleted.
@@ -37,6 +37,7 @@ from shop.extensions import db
 from shop.mail import OutboxMessage, outbox_folder
 from shop.orders.models import Order, SubOrder, SubOrderEvent
 from shop.privacy.models import LoginEvent
+from shop.reports.models import LabelReport
 from shop.transaction import on_commit, one_transaction, use_case
 
 CLOSED = (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
@@ -124,12 +125,28 @@ def _erase(user: User, *, actor: User | None, asked_by: str) -> None:
         emails.add(order.email)
         _strip_order(order, now)
     _empty_mail(OutboxMessage.recipient.in_(sorted(emails)))
+    _detach_label_reports(user.id, emails)
     audit.record(
         "privacy.erasure_completed",
         user,
         actor=actor,
         after={"orders_kept": len(orders)},
         summary=f"account {user.id}: personal data erased, {len(orders)} order records kept",
+    )
+
+
+def _detach_label_reports(user_id: int, emails: set[str]) -> None:
+    """Label reports stay (the evidence about a label), without who sent them: no account,
+    no contact e-mail, and no photo (a photo may show a person or a home)."""
+    db.session.execute(
+        sa.update(LabelReport)
+        .where(
+            sa.or_(
+                LabelReport.user_id == user_id,
+                LabelReport.contact_email.in_(sorted(e.lower() for e in emails)),
+            )
+        )
+        .values(user_id=None, contact_email=None, photo_key=None)
     )
 
 

@@ -1,7 +1,7 @@
 """Everything the shop holds about one account, for the person to see and download.
 
 Only rows tied to the account are included: its profile, saved addresses, orders placed while
-logged in (with their shipments, lines and payments), reviews, consents and log-ins, and for a
+logged in (with their shipments, lines and payments), reviews, label reports, consents and log-ins, and for a
 producer owner the producer's contact details. A guest order placed with the same e-mail is not
 theirs to download from an account (nothing proves the account holder placed it).
 """
@@ -22,6 +22,7 @@ from shop.orders.models import Order, SubOrder
 from shop.payments.models import Payment
 from shop.privacy.models import Consent, LoginEvent
 from shop.privacy.notice import NOTICE_VERSION
+from shop.reports.models import LabelReport
 from shop.reviews.models import Review
 
 
@@ -72,6 +73,7 @@ def collect(user: User) -> dict[str, Any]:
                 sa.select(Review).where(Review.user_id == user.id).order_by(Review.id)
             )
         ],
+        "label_reports": label_reports(user),
         "consents": [
             {
                 "purpose": c.purpose,
@@ -104,6 +106,26 @@ def collect(user: User) -> dict[str, Any]:
             "created_at": _when(producer.created_at),
         }
     return data
+
+
+def label_reports(user: User) -> list[dict[str, Any]]:
+    """The reports about OCOP labels sent while signed in (what the buyer wrote, the outcome)."""
+    return [
+        {
+            "about": report.subject,
+            "kind": report.kind,
+            "details": report.details,
+            "photo": bool(report.photo_key),
+            "contact_email": report.contact_email,
+            "created_at": _when(report.created_at),
+            "status": report.status,
+            "outcome": report.outcome,
+            "answer": report.answer or None,
+        }
+        for report in db.session.scalars(
+            sa.select(LabelReport).where(LabelReport.user_id == user.id).order_by(LabelReport.id)
+        )
+    ]
 
 
 def address_ids(user: User) -> list[int]:

@@ -69,6 +69,7 @@ def world(app, db, frozen_today):
     db.session.commit()
     order_values = _an_order(db, on_sale)
     payout_values = _a_payout_batch(db, owner)
+    fairs_values = _fairs_world(db, on_sale, users["staff"])
     inspection_values = _an_inspection(db, on_sale, users["staff"])
     values = {
         "product_id": product.id,
@@ -82,9 +83,38 @@ def world(app, db, frozen_today):
         **order_values,
         **payout_values,
         "month": "2026-11",
+        **fairs_values,
         **inspection_values,
     }
     return users, values
+
+
+def _fairs_world(db, product, staff):
+    """A label report with a photo, an upcoming event, a mark (shop.reports/events/marks)."""
+    import datetime as dt
+
+    from shop import clock
+    from shop.events.services import EventDetails, publish
+    from shop.marks.services import MarkDetails, record
+    from shop.reports.services import NewReport, report_product
+    from tests.images import png
+
+    report = report_product(
+        product, product.certificates[0], NewReport(kind="wrong_stars", photo=png()), None
+    )
+    event = publish(
+        EventDetails(
+            "Hội chợ OCOP",
+            "fair",
+            66,
+            "Quảng trường",
+            clock.today(),
+            clock.today() + dt.timedelta(3),
+        ),
+        staff,
+    )
+    mark = record(MarkDetails("Cà phê Buôn Ma Thuột", "gi", "00001", "Hội Cà phê"), staff)
+    return {"report_id": report.id, "event_id": event.id, "mark_id": mark.id}
 
 
 def _an_inspection(db, product, staff):
@@ -230,6 +260,14 @@ STAFF_URLS = {
     ("/staff/money/cod", "POST"),
     ("/staff/money/tax", "GET"),
     ("/staff/money/tax.csv", "GET"),
+    ("/staff/events", "GET"),
+    ("/staff/events", "POST"),
+    ("/staff/events/<int:event_id>/cancel", "POST"),
+    ("/staff/marks", "GET"),
+    ("/staff/marks", "POST"),
+    ("/staff/marks/<int:mark_id>", "GET"),
+    ("/staff/marks/<int:mark_id>/allow", "POST"),
+    ("/staff/marks/<int:mark_id>/withdraw", "POST"),
     ("/staff/orders", "GET"),
     ("/staff/orders/<number>", "GET"),
     ("/staff/orders/<number>/confirm-transfer", "POST"),
@@ -243,6 +281,11 @@ STAFF_URLS = {
     ("/staff/producers/reactivate", "POST"),
     ("/staff/producers/suspend", "POST"),
     ("/staff/refunds", "GET"),
+    ("/staff/reports", "GET"),
+    ("/staff/reports/<int:report_id>", "GET"),
+    ("/staff/reports/<int:report_id>/close", "POST"),
+    ("/staff/reports/<int:report_id>/inspect", "POST"),
+    ("/staff/reports/<int:report_id>/photo.jpg", "GET"),
     ("/staff/refunds", "POST"),
     ("/staff/reviews", "GET"),
     ("/staff/reviews", "POST"),

@@ -206,14 +206,16 @@ def test_each_review_told_the_producer_by_e_mail(loaded):
         sa.select(sa.func.count())
         .select_from(AuditEntry)
         .where(AuditEntry.actor.has(User.email == STAFF_EMAIL))
+        .where(AuditEntry.action.like("certificate.%"))
     )
     recipients = set(loaded.session.scalars(sa.select(OutboxMessage.recipient)))
 
     # 51 approvals, a revocation, a rejection, a request for changes; the programme office's
     # 4 approvals, a renewal approved and one sent back, 3 inspections planned, 2 recorded
     assert reviews == 54 + 11
-    assert counts(loaded)["OutboxMessage"] == 54 + 6  # no mail for an inspection
-    assert recipients == {row.owner_email for row in PRODUCERS}
+    # no mail for an inspection; the demo buyer hears the outcome of her closed label report
+    assert counts(loaded)["OutboxMessage"] == 54 + 6 + 1
+    assert recipients == {row.owner_email for row in PRODUCERS} | {"khach@demo.cho-ocop.vn"}
 
 
 def test_the_story_happened_on_past_days_in_an_order_the_shop_allows(loaded):
@@ -426,3 +428,20 @@ def test_the_programme_office_has_renewals_at_each_stage_and_inspections(loaded,
     assert outcomes == ["fix_by_deadline", "passed", "pending"]
     assert [i.subject_name for i in services.overdue_fixes()] == ["Tiêu đen Phú Quốc"]
     assert all(len(i.attachments) == 1 for i in services.inspections() if i.done_on)
+def test_the_demo_has_a_fair_collective_marks_and_buyers_label_reports(loaded, client):
+    from shop.events.models import EventEntry, TradeEvent
+    from shop.marks.models import CollectiveMark, ProductMark
+    from shop.reports.models import LabelReport
+
+    db = loaded
+    names = set(db.session.scalars(sa.select(TradeEvent.name)))
+    assert "Hội chợ OCOP và đặc sản vùng miền Đắk Lắk 2026" in names
+    assert db.session.scalar(sa.select(sa.func.count(EventEntry.id))) >= 2
+    numbers = set(db.session.scalars(sa.select(CollectiveMark.registration_number)))
+    assert numbers == {"00001", "00005"}
+    assert db.session.scalar(sa.select(sa.func.count(ProductMark.id))) == 4
+    statuses = sorted(db.session.scalars(sa.select(LabelReport.status)))
+    assert statuses == ["closed", "new", "new"]
+    assert "Hội chợ OCOP và đặc sản vùng miền Đắk Lắk 2026" in client.get("/events").get_data(
+        as_text=True
+    )

@@ -61,6 +61,18 @@ EXPECTED = {
     "inspection.planned",
     "inspection.recorded",
     "inspection.fix_confirmed",
+    "label_report.received",
+    "label_report.inspection_opened",
+    "label_report.closed",
+    "event.published",
+    "event.cancelled",
+    "event.product_signed_up",
+    "event.product_withdrawn",
+    "mark.recorded",
+    "mark.producer_allowed",
+    "mark.producer_withdrawn",
+    "mark.product_marked",
+    "mark.product_unmarked",
 }
 # The codes built at run time, and what they are built from.
 BUILT = {

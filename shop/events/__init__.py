@@ -1,0 +1,1 @@
+"""Trade fairs and promotion events: staff publish them, producers sign their products up."""

@@ -1,0 +1,1 @@
+"""Collective trademarks, certification marks and geographical indications."""

@@ -6,8 +6,8 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product, ProductImage, ProductRevision, ProductSet, Variant
 from shop.certification.models import Certificate, CertificateReminder
 from shop.checkout.models import Address
-from shop.ledger.models import CodRemittance, CodRemittanceLine, LedgerEntry
 from shop.events.models import EventEntry, TradeEvent
+from shop.ledger.models import CodRemittance, CodRemittanceLine, LedgerEntry
 from shop.mail import OutboxMessage
 from shop.marks.models import CollectiveMark, MarkUser, ProductMark
 from shop.orders.models import Order, OrderLine, SubOrder, SubOrderEvent

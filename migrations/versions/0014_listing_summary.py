@@ -7,7 +7,7 @@ written: producer and product active, certificates approved, the newest one not 
 current on a day.
 
 Revision ID: 0014_listing_summary
-Revises: 0012_audit_search_text
+Revises: 0013_cache_versions
 Create Date: 2026-12-07 03:30:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_listing_summary"
-down_revision = "0012_audit_search_text"
+down_revision = "0013_cache_versions"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ unique on its event key. `cod_remittances` and their lines record what carriers 
 for cash collected on delivery. New tables only: nothing existing changes.
 
 Revision ID: 0015_ledger
-Revises: 0012_audit_search_text
+Revises: 0014_listing_summary
 Create Date: 2026-12-07 03:45:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_ledger"
-down_revision = "0012_audit_search_text"
+down_revision = "0014_listing_summary"
 branch_labels = None
 depends_on = None
 

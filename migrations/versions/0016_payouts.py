@@ -7,7 +7,7 @@ paid or failed. The ledger's entries name the line that took them (`ledger_entri
 payout_line_id`, from 0015_ledger); no foreign key is added to that table here.
 
 Revision ID: 0016_payouts
-Revises: 0012_audit_search_text
+Revises: 0015_ledger
 Create Date: 2026-12-07 03:30:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016_payouts"
-down_revision = "0012_audit_search_text"
+down_revision = "0015_ledger"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ certificate a renewal re-recognises, and `certificates.renewal_reminded_at` when
 reminded the producer to renew (one reminder a day, however often the button is pressed).
 
 Revision ID: 0017_programme_office
-Revises: 0012_audit_search_text
+Revises: 0016_payouts
 Create Date: 2026-12-07 03:40:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_programme_office"
-down_revision = "0012_audit_search_text"
+down_revision = "0016_payouts"
 branch_labels = None
 depends_on = None
 

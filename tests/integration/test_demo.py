@@ -428,6 +428,8 @@ def test_the_programme_office_has_renewals_at_each_stage_and_inspections(loaded,
     assert outcomes == ["fix_by_deadline", "passed", "pending"]
     assert [i.subject_name for i in services.overdue_fixes()] == ["Tiêu đen Phú Quốc"]
     assert all(len(i.attachments) == 1 for i in services.inspections() if i.done_on)
+
+
 def test_the_demo_has_a_fair_collective_marks_and_buyers_label_reports(loaded, client):
     from shop.events.models import EventEntry, TradeEvent
     from shop.marks.models import CollectiveMark, ProductMark

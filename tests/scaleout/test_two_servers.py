@@ -15,6 +15,7 @@ which `.ci/run` starts); with REQUIRE_POSTGRES=1 a missing Redis fails it instea
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import os
@@ -27,7 +28,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from shop import media
+from shop import clock, media
 from shop.catalog.models import ProductImage, Variant
 from shop.certification import scans
 from shop.enums import Role
@@ -149,8 +150,11 @@ def _start(server: ShopServer, problems: list[BaseException]) -> None:
 
 
 @pytest.fixture
-def shop(app, db, shared, frozen_today):
-    """Two products of one producer, searchable in PostgreSQL, a buyer and a staff member."""
+def shop(app, db, shared):
+    """Two products of one producer, searchable in PostgreSQL, a buyer and a staff member.
+
+    The servers run on the real date, so the certificates are decided a month before it (a
+    fixed decision date would expire, 36 months on, and this test with it)."""
     app.config.update(
         SEARCH_BACKEND="postgres",
         MEDIA_ROOT=str(shared / "media"),
@@ -159,16 +163,19 @@ def shop(app, db, shared, frozen_today):
     app.extensions.pop("search_backend", None)
     producer = make_producer(name="HTX Mật ong Tây Nguyên")
     run = secrets.token_hex(3)  # a product's slug and a buyer's e-mail new to Redis each run
+    certificate = {"decision_date": clock.today() - dt.timedelta(days=30)}
     honey = make_product(
         producer,
         name="Mật ong rừng U Minh",
         slug=f"mat-ong-rung-u-minh-{run}",
+        certificate=certificate,
         variants=[{"price": 320_000, "stock": 10, "sku": f"HONEY-{run}"}],
     )
     coffee = make_product(
         producer,
         name="Cà phê Robusta Ea Tu",
         slug=f"ca-phe-robusta-ea-tu-{run}",
+        certificate=certificate,
         variants=[{"price": 150_000, "stock": 10, "sku": f"COFFEE-{run}"}],
     )
     buyer = make_user(email=f"mai-{run}@example.vn", full_name="Trần Thị Mai")

@@ -87,11 +87,13 @@ def create_batch(staff: User) -> PayoutBatch:
     """A batch of every available balance of at least PAYOUT_MINIMUM, skipping (and saying
     why) producers without an account or whose account changed within the hold."""
     day, now, least = clock.today(), clock.utcnow(), minimum()
+    # Read first, as a batch made at the same moment may have read too: the claim decides.
+    candidates = sorted(available_by_producer(day, least))
     batch = PayoutBatch(created_by_id=staff.id, created_at=now)
     db.session.add(batch)
     db.session.flush()
     skipped = []
-    for producer_id, _amount in sorted(available_by_producer(day, least)):
+    for producer_id, _amount in candidates:
         account = account_of(producer_id)
         if account is None or is_held(account, now):
             skipped.append(

@@ -123,6 +123,14 @@ def test_two_batches_made_at_once_pay_the_producer_once(app, db, world):
         sa.select(LedgerEntry.amount).where(LedgerEntry.kind == EntryKind.PAYOUT)
     ).all()
     assert payouts == [-AVAILABLE]
+    # every entry that was available is the paid line's, the PAYOUT included, and no other's
+    available = db.session.execute(
+        sa.select(LedgerEntry.kind, LedgerEntry.payout_line_id).where(
+            LedgerEntry.producer_id == world["producer"], LedgerEntry.available_on.is_not(None)
+        )
+    ).all()
+    assert len(available) == 6  # sale, shipping, commission, VAT, PIT, payout
+    assert {line_id for _kind, line_id in available} == {lines[0].id}
     # the refunded-to-be shipment is paid for but pending (not delivered): 200 000 + 30 000
     # - 10 000 - 2 000 - 1 000
     assert balances(world["producer"]) == Balances(pending=217_000, available=0, paid=AVAILABLE)

@@ -49,6 +49,7 @@ import hmac
 import random
 import re
 import secrets
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -171,6 +172,27 @@ def first_version() -> int:
 def _insert_row(target, connection, **kw) -> None:
     rows = [{"name": f"pages-{i}", "n": first_version()} for i in range(STRIPES)]
     connection.execute(target.insert(), rows)
+    _has_table.add(connection.engine)
+
+
+@event.listens_for(CacheVersion.__table__, "after_drop")
+def _dropped(target, connection, **kw) -> None:
+    _has_table.discard(connection.engine)
+
+
+# Engines whose database has been seen holding the table. Only "yes" is remembered: a
+# database not migrated yet is asked again at each writing commit (the bump would fail
+# there), so the first commit after the migration already raises the version.
+_has_table: weakref.WeakSet = weakref.WeakSet()
+
+
+def _table_exists(conn) -> bool:
+    if conn.engine in _has_table:
+        return True
+    if sa.inspect(conn).has_table("cache_versions"):
+        _has_table.add(conn.engine)
+        return True
+    return False
 
 
 # --- the version ------------------------------------------------------------------------------
@@ -185,7 +207,11 @@ def _note_write(conn, cursor, statement, parameters, context, executemany) -> No
 
 @event.listens_for(Engine, "commit")
 def _bump_on_commit(conn) -> None:
-    if conn.info.pop(_DIRTY, None) and conn.get_execution_options().get("page_cache_bump", True):
+    if (
+        conn.info.pop(_DIRTY, None)
+        and conn.get_execution_options().get("page_cache_bump", True)
+        and _table_exists(conn)
+    ):
         conn.exec_driver_sql(bump_sql())
 
 
@@ -193,7 +219,8 @@ def bump_after_migrations(conn) -> None:
     """Migrations run without bumping (the table may not exist at their revision); once they
     are done, one bump retires whatever a shared store kept from before."""
     conn.info.pop(_DIRTY, None)
-    if sa.inspect(conn).has_table("cache_versions"):
+    _has_table.discard(conn.engine)  # a downgrade may have dropped it: ask again
+    if _table_exists(conn):
         conn.exec_driver_sql(bump_sql())
         conn.commit()
 

@@ -331,8 +331,13 @@ def _store_and_fill(response: Response) -> Response:
     if state == "bypass":
         return response
     if state == "miss":
-        if not _storable(response):
+        if not _storable(response):  # an error page, a redirect…: not kept, its count filled
             response.headers["X-Cache"] = "bypass"
+            if not response.is_streamed and not response.direct_passthrough:
+                cart_mark = _marker("cart").encode()
+                body = response.get_data()
+                if cart_mark in body:
+                    response.set_data(body.replace(cart_mark, str(_cart_count()).encode()))
             return response
         body = response.get_data()
         token = g.get("csrf_token")  # Flask-WTF keeps this request's signed token in g
@@ -368,6 +373,12 @@ def _storable(response: Response) -> bool:
     )
 
 
+def _cart_count() -> int:
+    from shop.cart.services import cart_count
+
+    return cart_count()
+
+
 def _fill(response: Response) -> None:
     """Put this visitor's own CSRF token and cart count into the page, and fold them into the
     ETag (a page kept by the browser holds the token of its own session)."""
@@ -378,9 +389,7 @@ def _fill(response: Response) -> None:
         return
     from flask_wtf.csrf import generate_csrf
 
-    from shop.cart.services import cart_count
-
-    count = str(cart_count())
+    count = str(_cart_count())
     if csrf_mark in body:
         body = body.replace(csrf_mark, generate_csrf().encode())
     body = body.replace(cart_mark, count.encode())

@@ -420,6 +420,7 @@ def test_errors_redirects_and_unknown_arguments_are_never_stored(db, app, frozen
     for _ in range(2):
         missing = client.get("/p/not-yet")
         assert missing.status_code == 404 and missing.headers["X-Cache"] == "bypass"
+        assert cart_count(missing.get_data(as_text=True)) == "0"  # filled, not a marker
         bad = client.get("/products?stars=9")
         assert bad.status_code == 400 and bad.headers["X-Cache"] == "bypass"
         odd = client.get("/products?utm_source=tv")

@@ -49,6 +49,7 @@ import hmac
 import random
 import re
 import secrets
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -171,6 +172,27 @@ def first_version() -> int:
 def _insert_row(target, connection, **kw) -> None:
     rows = [{"name": f"pages-{i}", "n": first_version()} for i in range(STRIPES)]
     connection.execute(target.insert(), rows)
+    _has_table.add(connection.engine)
+
+
+@event.listens_for(CacheVersion.__table__, "after_drop")
+def _dropped(target, connection, **kw) -> None:
+    _has_table.discard(connection.engine)
+
+
+# Engines whose database has been seen holding the table. Only "yes" is remembered: a
+# database not migrated yet is asked again at each writing commit (the bump would fail
+# there), so the first commit after the migration already raises the version.
+_has_table: weakref.WeakSet = weakref.WeakSet()
+
+
+def _table_exists(conn) -> bool:
+    if conn.engine in _has_table:
+        return True
+    if sa.inspect(conn).has_table("cache_versions"):
+        _has_table.add(conn.engine)
+        return True
+    return False
 
 
 # --- the version ------------------------------------------------------------------------------
@@ -185,7 +207,11 @@ def _note_write(conn, cursor, statement, parameters, context, executemany) -> No
 
 @event.listens_for(Engine, "commit")
 def _bump_on_commit(conn) -> None:
-    if conn.info.pop(_DIRTY, None) and conn.get_execution_options().get("page_cache_bump", True):
+    if (
+        conn.info.pop(_DIRTY, None)
+        and conn.get_execution_options().get("page_cache_bump", True)
+        and _table_exists(conn)
+    ):
         conn.exec_driver_sql(bump_sql())
 
 
@@ -193,7 +219,8 @@ def bump_after_migrations(conn) -> None:
     """Migrations run without bumping (the table may not exist at their revision); once they
     are done, one bump retires whatever a shared store kept from before."""
     conn.info.pop(_DIRTY, None)
-    if sa.inspect(conn).has_table("cache_versions"):
+    _has_table.discard(conn.engine)  # a downgrade may have dropped it: ask again
+    if _table_exists(conn):
         conn.exec_driver_sql(bump_sql())
         conn.commit()
 
@@ -304,8 +331,13 @@ def _store_and_fill(response: Response) -> Response:
     if state == "bypass":
         return response
     if state == "miss":
-        if not _storable(response):
+        if not _storable(response):  # an error page, a redirect…: not kept, its count filled
             response.headers["X-Cache"] = "bypass"
+            if not response.is_streamed and not response.direct_passthrough:
+                cart_mark = _marker("cart").encode()
+                body = response.get_data()
+                if cart_mark in body:
+                    response.set_data(body.replace(cart_mark, str(_cart_count()).encode()))
             return response
         body = response.get_data()
         token = g.get("csrf_token")  # Flask-WTF keeps this request's signed token in g
@@ -341,6 +373,12 @@ def _storable(response: Response) -> bool:
     )
 
 
+def _cart_count() -> int:
+    from shop.cart.services import cart_count
+
+    return cart_count()
+
+
 def _fill(response: Response) -> None:
     """Put this visitor's own CSRF token and cart count into the page, and fold them into the
     ETag (a page kept by the browser holds the token of its own session)."""
@@ -351,9 +389,7 @@ def _fill(response: Response) -> None:
         return
     from flask_wtf.csrf import generate_csrf
 
-    from shop.cart.services import cart_count
-
-    count = str(cart_count())
+    count = str(_cart_count())
     if csrf_mark in body:
         body = body.replace(csrf_mark, generate_csrf().encode())
     body = body.replace(cart_mark, count.encode())

@@ -314,6 +314,8 @@ def redis_or_skip():
 
 
 def test_two_apps_share_one_redis_store_and_see_each_others_changes(db, tea, another_app):
+    import redis
+
     redis_or_skip()
     prefix = f"test-{uuid.uuid4().hex}:"
 
@@ -328,6 +330,9 @@ def test_two_apps_share_one_redis_store_and_see_each_others_changes(db, tea, ano
         shared = second.get(PRODUCT)
         assert shared.headers["X-Cache"] == "hit"  # stored by the other server
         assert type(cache.cache).__name__ == "RedisCache"
+    store = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = list(store.scan_iter(f"{prefix}*"))
+    assert keys and all(0 < store.ttl(key) <= 600 for key in keys)  # every entry expires
 
     listings.change_status(tea, "hide", tea.producer.owner)
 
@@ -335,6 +340,8 @@ def test_two_apps_share_one_redis_store_and_see_each_others_changes(db, tea, ano
         assert second.get(PRODUCT).status_code == 404
     with one.app_context():
         assert first.get(PRODUCT).status_code == 404
+    for key in store.scan_iter(f"{prefix}*"):
+        store.delete(key)
 
 
 # --- nothing personal is stored or served to another person ----------------------------------
@@ -413,6 +420,7 @@ def test_errors_redirects_and_unknown_arguments_are_never_stored(db, app, frozen
     for _ in range(2):
         missing = client.get("/p/not-yet")
         assert missing.status_code == 404 and missing.headers["X-Cache"] == "bypass"
+        assert cart_count(missing.get_data(as_text=True)) == "0"  # filled, not a marker
         bad = client.get("/products?stars=9")
         assert bad.status_code == 400 and bad.headers["X-Cache"] == "bypass"
         odd = client.get("/products?utm_source=tv")

@@ -45,6 +45,8 @@ EXPECTED = {
     "producer.suspended",
     "producer.reactivated",
     "order.transfer_confirmed",
+    "ledger.adjusted",
+    "cod.remittance_recorded",
     "privacy.erasure_requested",
     "privacy.erasure_completed",
     "privacy.guest_data_erased",

@@ -208,6 +208,9 @@ def test_producer_and_staff_pages_fit_a_phone(
         ("/staff/refunds", None),
         ("/staff/revisions", None),  # a queue that is empty in the demo
         ("/staff/audit", "audit-log"),
+        ("/staff/money", "balances"),
+        ("/staff/money/tax", "tax-list"),
+        ("/staff/money/cod", "cod-rows"),
     ):
         visit(staff, live_server + path, "staff " + path, shot)
         expect_tables_fit(staff, "staff " + path, table)

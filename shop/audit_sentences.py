@@ -74,7 +74,9 @@ SENTENCES = {
     "payout_line.failed": _l(
         "%(actor)s marked the payout %(subject)s as failed (the money is back on the balance)"
     ),
-    "ledger.adjusted": _l("%(actor)s adjusted the balance of the producer %(subject)s"),
+    "ledger.adjusted": _l(
+        "%(actor)s adjusted the balance of the producer %(subject)s by %(detail)s"
+    ),
     "cod.remittance_recorded": _l(
         "%(actor)s recorded the cash a carrier remitted for cash on delivery (%(subject)s)"
     ),
@@ -194,6 +196,9 @@ def changes_of(entry) -> list[tuple[str, str, str]]:
 def sentence(entry) -> str:
     """The entry as one sentence in the current language, with its changes and reason."""
     detail = entry.after_data.get("label") or entry.before_data.get("label") or ""
+    if entry.action == "ledger.adjusted" and isinstance(entry.after_data.get("amount"), int):
+        amount = entry.after_data["amount"]
+        detail = ("+" if amount > 0 else "") + format_vnd(amount)
     subject = subject_of(entry)
     if entry.action.startswith("product.variant_") and detail:
         variant_subject = f"{subject} ({detail})"

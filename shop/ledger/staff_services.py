@@ -318,8 +318,9 @@ def record_remittance(
     carrier: str, reference: str, received_on: dt.date, text: str, staff, note: str = ""
 ) -> CodRemittance:
     """Record what a carrier remitted for the shipments it collected cash for (audit-logged).
-    Refused, writing nothing, if a line cannot be read, names no shipment of that carrier's
-    cash on delivery, names one twice, or the remittance was recorded already."""
+    Refused, writing nothing, if a line cannot be read, does not name exactly one
+    cash-on-delivery shipment by its tracking number, names one twice, or the remittance was
+    recorded already."""
     carrier, reference = " ".join(carrier.split())[:80], reference.strip()[:100]
     if not carrier:
         raise Refused(_l("Give the carrier."), field="carrier")

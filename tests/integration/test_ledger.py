@@ -196,3 +196,21 @@ def test_rounding_is_half_up_in_whole_dong():
     assert ledger.round_half_up(Decimal("12345.5")) == 12_346
     assert ledger.round_half_up(Decimal("12345.49")) == 12_345
     assert ledger.round_half_up(Decimal("0.5")) == 1
+
+
+def test_commission_per_ocop_group_is_summed_over_lines_then_rounded_once(app, db, shop_world):
+    app.config["LEDGER_COMMISSION_BY_GROUP"] = {"II": "8"}  # drinks; other groups keep 5 %
+    coop = shop_world["coop"]
+    rice = make_product(coop, product_set_code=3, variants=[{"price": 10_010, "stock": 9}])
+    tea = make_product(coop, product_set_code=14, variants=[{"price": 10_010, "stock": 9}])
+    db.session.commit()
+    order = place_for(db, None, (rice, 1), (tea, 1))
+    sub = order.sub_orders[0]
+    walk(sub, S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED)
+    db.session.commit()
+    # 5 % of 10 010 = 500.5 and 8 % of 10 010 = 800.8: 1 301.3 -> 1 301 (per line: 1 302)
+    assert [(kind, amount) for kind, amount, *_ in entries(db, sub)] == [
+        ("sale", 20_020),
+        ("shipping", 30_000),
+        ("commission", -1_301),
+    ]

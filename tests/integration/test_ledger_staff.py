@@ -153,7 +153,7 @@ def test_an_adjustment_with_its_reason_is_written_once_and_audited(app, db, shop
     )
     assert audit.reason == "Hộp vỡ, shop chịu 1 nửa"
     log = client.get("/staff/audit").get_data(as_text=True)
-    assert "adjusted the balance of the producer HTX Cà phê Cư M&#39;gar: Hộp vỡ" in log
+    assert "adjusted the balance of the producer HTX Cà phê Cư M&#39;gar by -₫25,000: Hộp vỡ" in log
 
 
 @pytest.mark.parametrize(

@@ -189,6 +189,22 @@ def post_event(client, payload: bytes, signature: str | None):
     return client.post(WEBHOOK_PATH, data=payload, headers=headers)
 
 
+def ledger_of(db, number: str) -> list[tuple[str, int]]:
+    """The ledger entries of the order's shipments, in the order written."""
+    from shop.ledger.models import LedgerEntry
+    from shop.orders.models import SubOrder
+
+    db.session.expire_all()
+    rows = db.session.scalars(
+        sa.select(LedgerEntry)
+        .join(SubOrder, SubOrder.id == LedgerEntry.sub_order_id)
+        .join(Order, Order.id == SubOrder.order_id)
+        .where(Order.number == number)
+        .order_by(LedgerEntry.id)
+    )
+    return [(e.kind.value, e.amount) for e in rows]
+
+
 def intent_of(db, number: str) -> str:
     (card,) = [p for p in payments(db, number) if p.method == PaymentMethod.CARD]
     assert card.provider_ref and card.provider_ref.startswith("pi_")
@@ -239,6 +255,12 @@ def test_a_card_order_is_paid_when_stripe_reports_the_payment(
     ]
     page = english.get(f"/orders/{number}").get_data(as_text=True)
     assert 'data-testid="payment-status">paid<' in page and 'id="card-pay"' not in page
+    # the webhook's transaction wrote the producer's entries: 300 000 + 30 000 - 5 % commission
+    assert ledger_of(db, number) == [
+        ("sale", 300_000),
+        ("shipping", 30_000),
+        ("commission", -15_000),
+    ]
 
 
 def test_two_tabs_placing_the_same_card_order_at_once_start_one_payment(
@@ -350,6 +372,11 @@ def test_the_same_event_delivered_five_times_pays_the_order_once(
     assert order.payment_status == PaymentStatus.PAID
     assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 1
     assert [p.status for p in payments(db, number)] == [PaymentStatus.PAID]
+    assert ledger_of(db, number) == [
+        ("sale", 300_000),
+        ("shipping", 30_000),
+        ("commission", -15_000),
+    ]
 
 
 def test_a_payment_of_another_amount_or_an_unknown_event_changes_nothing(

@@ -32,20 +32,21 @@ SERIAL = 900  # certificate numbers of these products: after the catalogue's
 # fmt: off
 DUE = (
     # (row, what happened to its renewal)
-    (ProductRow("EATUL", 13, "Cà phê hạt Arabica Ea Tul", 4, 1050,
-        (("Túi 500g", 210000, 40, 520),),
-        "Arabica trồng xen dưới tán sầu riêng, hái chín, sơ chế ướt và rang mộc. Vị chua "
-        "thanh, hương hoa quả."), "approved"),
-    (ProductRow("EATUL", 4, "Mật ong hoa cà phê hũ nhỏ", 3, 1010,
-        (("Hũ 250g", 95000, 60, 300),),
-        "Mật ong hoa cà phê đóng hũ nhỏ làm quà, vị ngọt thanh, thơm nhẹ."), "submitted"),
-    (ProductRow("BNPQ", 9, "Nước mắm truyền thống Phú Quốc loại 30 độ đạm", 3, 975,
-        (("Chai 500ml", 65000, 120, 650),),
-        "Nước mắm truyền thống độ đạm vừa, dùng kho, nấu, nêm nếm hằng ngày."),
+    (ProductRow("EATUL", 7, "Chuối sấy dẻo Ea Tul", 4, 1050,
+        (("Túi 250g", 55000, 40, 270),),
+        "Chuối già chín cây trồng xen trong vườn của hợp tác xã, sấy dẻo ở nhiệt độ thấp, "
+        "không thêm đường."), "approved"),
+    (ProductRow("EATUL", 7, "Bơ sấy giòn Cư M'gar", 3, 1010,
+        (("Túi 100g", 65000, 60, 120),),
+        "Bơ sáp chín cây thái lát và sấy giòn chân không, béo bùi, ăn vặt hay rắc salad."),
+     "submitted"),
+    (ProductRow("BNPQ", 7, "Sim rừng sấy khô đảo Ngọc", 3, 975,
+        (("Túi 200g", 70000, 120, 230),),
+        "Trái sim rừng chín tím hái trên đồi, sấy khô; ngâm rượu hay nấu chè đều được."),
      "changes_requested"),
-    (ProductRow("MVHONEY", 4, "Mật ong bạc hà Mèo Vạc hũ 150g", 4, 945,
-        (("Hũ 150g", 120000, 30, 200),),
-        "Mật ong bạc hà đóng hũ nhỏ, tiện mang theo."), "none"),
+    (ProductRow("MVHONEY", 7, "Bánh tam giác mạch Đồng Văn", 4, 945,
+        (("Gói 300g", 60000, 30, 320),),
+        "Bánh hấp từ bột hạt tam giác mạch xay đá, vị bùi, thơm mùi khói bếp."), "none"),
 )
 # (product name, kind, days ago planned, days ago done or None, outcome, findings, fix in days)
 INSPECTIONS = (

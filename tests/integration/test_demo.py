@@ -419,10 +419,10 @@ def test_the_programme_office_has_renewals_at_each_stage_and_inspections(loaded,
 
     states = {d.certificate.product.name: d.state for d in renewals.due()}
     assert states == {
-        "Cà phê hạt Arabica Ea Tul": "approved",
-        "Mật ong hoa cà phê hũ nhỏ": "submitted",
-        "Nước mắm truyền thống Phú Quốc loại 30 độ đạm": "changes_requested",
-        "Mật ong bạc hà Mèo Vạc hũ 150g": "none",
+        "Chuối sấy dẻo Ea Tul": "approved",
+        "Bơ sấy giòn Cư M'gar": "submitted",
+        "Sim rừng sấy khô đảo Ngọc": "changes_requested",
+        "Bánh tam giác mạch Đồng Văn": "none",
     }
     outcomes = sorted(i.outcome.value for i in services.inspections())
     assert outcomes == ["fix_by_deadline", "passed", "pending"]

@@ -6,6 +6,7 @@ product listed across the old certificate's last day."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
@@ -247,3 +248,34 @@ def test_the_producer_sees_the_same_list_on_the_dashboard(db, client, login, wor
     assert html.count('data-testid="renewal-row"') == 4
     assert f"renews={old(products, 'Cà phê hạt').id}" in html
     assert clock.today() == TODAY
+
+
+def test_the_producer_submits_a_renewal_from_the_form(db, client, login, world, submit, english):
+    producer, staff, products = world
+    product = products["Cà phê hạt"]
+    certificate = old(products, "Cà phê hạt")
+    login(producer.owner)
+    path = f"/producer/products/{product.id}/certificates/new?renews={certificate.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert f'<option selected value="{certificate.id}">' in page or (
+        f'value="{certificate.id}" selected' in page
+    )
+    response = client.post(
+        f"/producer/products/{product.id}/certificates/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "number": "NEW-FORM-1",
+            "decision_number": "12/QĐ-UBND",
+            "decision_date": "2026-11-25",
+            "issuing_body": "UBND tỉnh Đắk Lắk",
+            "issuing_level": "province",
+            "stars": "4",
+            "renews": str(certificate.id),
+            "scan": (io.BytesIO(scans.png_bytes()), "scan.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    renewal = db.session.scalar(sa.select(Certificate).where(Certificate.number == "NEW-FORM-1"))
+    assert renewal.renews_id == certificate.id
+    assert renewals.due(producer_id=producer.id)[0].state == "submitted"

@@ -1,9 +1,10 @@
 """The page cache: anonymous storefront pages and the API, kept whole, never stale.
 
 A page is stored under a key made of
-- the **version** of the shop's public data: one row of `cache_versions`, raised by one
-  UPDATE inside the very transaction of every change that can alter a storefront page (see
-  "The version" below), so the commit that changes a page also retires every key made before;
+- the **version** of the shop's public data: the sum of the rows of `cache_versions`, one of
+  which is raised by one UPDATE inside the very transaction of every change that can alter a
+  storefront page (see "The version" below), so the commit that changes a page also retires
+  every key made before;
 - **Vietnam's current date** (`clock.today()`): a certificate expires by date, with no
   transaction at all, and the next day's keys are new;
 - the **language** (cookie), the host and the path with its query string as sent (only the
@@ -33,11 +34,11 @@ Every statement sent to the database passes `_note_write` (an engine event): an 
 UPDATE or DELETE on a table not in `PRIVATE_TABLES` marks the connection. When that
 connection commits (`_bump_on_commit`, the engine's commit event: every commit, whether the
 session's, a use case's, a command's or an `engine.begin()` block's), it first sends
-`UPDATE cache_versions SET n = n + 1`, in the same transaction, just before COMMIT; a
-rollback forgets the mark. Flushes, `shop.conditional.change()`'s conditional UPDATEs and the
+`UPDATE cache_versions SET n = n + 1` on one of its STRIPES rows, in the same transaction,
+just before COMMIT; a rollback forgets the mark. Flushes, `shop.conditional.change()`'s conditional UPDATEs and the
 stock UPDATEs of checkout are all statements, so nothing needs to remember to call anything.
-The row is locked from that UPDATE to the COMMIT only, so concurrent orders queue for a
-moment, not for their whole transaction. Tables that feed no public page (carts, orders,
+That row is locked from the UPDATE to the COMMIT only, and eight rows let concurrent commits
+pass each other, so orders do not queue behind one lock. Tables that feed no public page (carts, orders,
 payments, mail, the audit log, log-ins…) do not raise it, so adding to a cart leaves every
 page cached.
 """

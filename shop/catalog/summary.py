@@ -127,20 +127,29 @@ def compute(connection: sa.Connection, product_ids: list[int] | None) -> list[di
     return rows
 
 
-def refresh(connection: sa.Connection, product_ids: Iterable[int]) -> None:
-    """Recompute these products' rows (delete, insert), on the caller's connection."""
-    table = ListingSummary.__table__
+def lock(connection: sa.Connection, product_ids: Iterable[int]) -> None:
+    """Take these products' rows for the transaction (PostgreSQL; SQLite has one writer).
+
+    Two transactions changing one product's sources (a price, a certificate) would each
+    recompute it without the other's change and both insert rows: the lock makes the second
+    recompute after the first commits, reading both. Taken before the change is written and
+    in id order, as `revisions.lock_product()` does (the product first, then what belongs to
+    it), so it adds no deadlock with the use cases that lock the product first.
+    """
     for batch in _chunks(i for i in product_ids if i is not None):
-        # Two transactions changing one product's sources (a price, a certificate) would each
-        # recompute it without the other's change, and both insert rows: the product's row
-        # lock (PostgreSQL; SQLite has one writer) makes the second recompute after the first
-        # commits, reading both. In id order, so two such transactions cannot deadlock here.
         connection.execute(
             sa.select(Product.id)
             .where(Product.id.in_(batch))
             .order_by(Product.id)
             .with_for_update()
         )
+
+
+def refresh(connection: sa.Connection, product_ids: Iterable[int]) -> None:
+    """Recompute these products' rows (delete, insert), on the caller's connection."""
+    table = ListingSummary.__table__
+    for batch in _chunks(i for i in product_ids if i is not None):
+        lock(connection, batch)  # normally held already, from before the change
         connection.execute(sa.delete(table).where(table.c.product_id.in_(batch)))
         rows = compute(connection, batch)
         if rows:
@@ -180,6 +189,8 @@ def _touched_products(connection: sa.Connection, objects: Iterable[object]) -> s
     for obj, changed in objects:
         if isinstance(obj, Product):
             products.add(obj.id)
+        elif isinstance(obj, _Ref):
+            products.add(obj.product_id)
         elif isinstance(obj, Variant | Certificate):
             products.add(obj.product_id)
             if changed is not None:  # moved to another product: the old one changes too
@@ -198,6 +209,33 @@ def _touched_products(connection: sa.Connection, objects: Iterable[object]) -> s
             )
         )
     return products
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Lock the products whose sources this flush changes, before it writes them."""
+    objects = []
+    for obj in session.deleted:
+        if type(obj) in FEEDS:
+            objects.append((obj, None))
+    for obj in session.dirty:
+        columns = FEEDS.get(type(obj))
+        if columns and _changed(obj, columns):
+            objects.append((obj, True))
+    for obj in session.new:  # a new variant or certificate of an existing product
+        if isinstance(obj, Variant | Certificate):
+            product = obj.product_id or (obj.product.id if obj.product is not None else None)
+            if product is not None:
+                objects.append((_Ref(product), None))
+    if objects:
+        connection = session.connection()
+        lock(connection, _touched_products(connection, objects))
+
+
+class _Ref:
+    """A product known only by id (a new row's product, before the flush sets its key)."""
+
+    def __init__(self, product_id: int):
+        self.product_id = product_id
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -249,6 +287,7 @@ def _on_statement(state: ORMExecuteState):
     where = statement.whereclause if statement.whereclause is not None else sa.true()
     session = state.session
     before = set(session.execute(_affected_products(model, where)).scalars())
+    lock(session.connection(), before)  # the products first, then their sources (see lock)
     result = state.invoke_statement()
     refresh(session.connection(), before)
     return result
@@ -256,6 +295,10 @@ def _on_statement(state: ORMExecuteState):
 
 def register_session_hooks() -> None:
     """Listen to every session's flushes and ORM statements (once per process)."""
-    for name, handler in (("after_flush", _after_flush), ("do_orm_execute", _on_statement)):
+    for name, handler in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _on_statement),
+    ):
         if not event.contains(Session, name, handler):
             event.listen(Session, name, handler)

@@ -51,8 +51,6 @@ EXPECTED = {
     "ledger.adjusted",
     "cod.remittance_recorded",
     "order.transfer_confirmed",
-    "ledger.adjusted",
-    "cod.remittance_recorded",
     "privacy.erasure_requested",
     "privacy.erasure_completed",
     "privacy.guest_data_erased",

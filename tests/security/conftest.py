@@ -164,6 +164,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     )
     db.session.add(address)
     db.session.commit()
+    programme_ids = _programme_world(coffee, staff)
 
     return World(
         users={
@@ -189,8 +190,55 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "reset_token": make_reset_token(buyer),
             "address_id": address.id,
             "unsubscribe_token": unsubscribe_token(buyer),
+            "slug": coffee.slug,  # a product page's own forms (the label report)
+            **programme_ids,
         },
     )
+
+
+def _programme_world(product, staff) -> dict[str, int]:
+    """Issue #17's rows: an inspection with a file, a label report with a photo, an upcoming
+    event, a collective mark."""
+    import datetime as dt
+
+    from shop import clock
+    from shop.events.services import EventDetails, publish
+    from shop.marks.services import MarkDetails, record
+    from shop.programme import services as programme
+    from shop.programme.models import InspectionOutcome
+    from shop.reports.services import NewReport, report_product
+    from tests import images
+    from tests.scans import png_bytes
+
+    inspection = programme.plan_inspection(product, "routine", clock.today(), staff)
+    programme.record_inspection(
+        inspection,
+        staff,
+        programme.Record(
+            clock.today(),
+            "Lê Kiểm",
+            "Đạt",
+            InspectionOutcome.FIX_BY_DEADLINE,
+            fix_deadline=clock.today() + dt.timedelta(days=30),
+            files=[png_bytes()],
+        ),
+    )
+    report = report_product(
+        product, product.certificates[0], NewReport("other", photo=images.png()), None
+    )
+    today = clock.today()
+    event = publish(
+        EventDetails("Hội chợ OCOP", "fair", 66, "Quảng trường", today, today + dt.timedelta(3)),
+        staff,
+    )
+    mark = record(MarkDetails("Cà phê Buôn Ma Thuột", "gi", "00005", "UBND tỉnh Đắk Lắk"), staff)
+    return {
+        "inspection_id": inspection.id,
+        "attachment_id": inspection.attachments[0].id,
+        "report_id": report.id,
+        "event_id": event.id,
+        "mark_id": mark.id,
+    }
 
 
 def snapshot(db) -> dict[str, list[tuple]]:

@@ -43,6 +43,7 @@ from shop.certification.models import Certificate
 from shop.demo import fairs, pictures, scans
 from shop.demo.data import DEMO_ACCOUNTS, PRODUCERS, PRODUCTS, DemoAccount, ProducerRow
 from shop.demo.plan import Plan, Step, plan_products, sign_up_moments, tax_code, ward_code
+from shop.demo.programme import load_programme
 from shop.enums import Role
 from shop.errors import Refused
 from shop.extensions import db
@@ -89,6 +90,7 @@ def _load() -> int:
         producers = {row.code: _ensure_producer(row, next(joined)) for row in PRODUCERS}
         for plan, drawing in zip(missing, drawings, strict=True):
             _make_product(plan, drawing, producers[plan.producer.code], staff)
+        load_programme(staff, _make_product)  # renewals due and inspections (issue #17)
         fairs.load(staff)
     return len(missing)
 

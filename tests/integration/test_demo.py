@@ -20,6 +20,7 @@ from shop.catalog.services import listable_products, unlisted_reason
 from shop.certification.models import Certificate
 from shop.demo import DEMO_ACCOUNTS, NEVER_LISTED_SLUGS, load_demo
 from shop.demo.data import PRODUCERS, PRODUCTS
+from shop.demo.programme import DUE
 from shop.enums import CertificateStatus, IssuingLevel, LegalForm, ProductStatus, Role
 from shop.mail import OutboxMessage
 from shop.producers.models import Producer
@@ -37,6 +38,10 @@ MODELS = (
     OutboxMessage,
 )
 DEMO_SLUGS = {slugify(row.name) for row in PRODUCTS}
+# The programme office's products (shop/demo/programme.py): certificates due for renewal,
+# three of them with a renewal submitted (approved, waiting, sent back).
+PROGRAMME_SLUGS = {slugify(row.name) for row, _stage in DUE}
+RENEWALS = sum(1 for _row, stage in DUE if stage != "none")
 STAFF_EMAIL = "staff@demo.cho-ocop.vn"
 
 
@@ -86,14 +91,15 @@ def test_loading_twice_creates_nothing_new_and_stores_the_drawings(app, db, froz
     assert staff.password_hash.startswith("scrypt:")
 
     multi_pack = sum(1 for row in PRODUCTS if len(row.variants) > 1)
-    assert first["ProductImage"] == len(PRODUCTS) + multi_pack
+    assert first["ProductImage"] == len(PRODUCTS) + multi_pack + len(DUE)
     media = Path(app.instance_path) / "media"
     for image in db.session.scalars(sa.select(ProductImage)):
         assert (image.width, image.height) == (1200, 900)
         assert (media / image.key[:2] / f"{image.key}-320.webp").is_file()
         assert image.alt_text.startswith(image.product.name)
     certificates = list(db.session.scalars(sa.select(Certificate)))
-    assert len({c.scan_path for c in certificates}) == len(PRODUCTS)  # one scan each
+    scans = len(PRODUCTS) + len(DUE) + RENEWALS
+    assert len({c.scan_path for c in certificates}) == scans  # one scan each
     for certificate in certificates:
         assert certificate.scan_type == "image/jpeg"
         with Image.open(Path(app.instance_path) / "scans" / certificate.scan_path) as scan:
@@ -123,7 +129,7 @@ def test_a_failure_half_way_leaves_nothing_and_the_next_load_makes_everything(
     products = demo_products(db)
     assert len(products) == len(PRODUCTS)
     assert all(len(p.certificates) == 1 for p in products)
-    assert listed_slugs(db) == DEMO_SLUGS - set(NEVER_LISTED_SLUGS)
+    assert listed_slugs(db) == (DEMO_SLUGS | PROGRAMME_SLUGS) - set(NEVER_LISTED_SLUGS)
 
 
 def test_a_refusal_by_the_shop_stops_the_demo_saying_what_it_was_making(app, db, fast_demo):
@@ -200,13 +206,15 @@ def test_each_review_told_the_producer_by_e_mail(loaded):
         sa.select(sa.func.count())
         .select_from(AuditEntry)
         .where(AuditEntry.actor.has(User.email == STAFF_EMAIL))
-        .where(AuditEntry.action.like("certificate.%"))
+        .where(AuditEntry.action.like("certificate.%") | AuditEntry.action.like("inspection.%"))
     )
     recipients = set(loaded.session.scalars(sa.select(OutboxMessage.recipient)))
 
-    assert reviews == 54  # 51 approvals, a revocation, a rejection, a request for changes
-    # and the demo buyer hears the outcome of her closed label report (shop.demo.fairs)
-    assert counts(loaded)["OutboxMessage"] == 54 + 1
+    # 51 approvals, a revocation, a rejection, a request for changes; the programme office's
+    # 4 approvals, a renewal approved and one sent back, 3 inspections planned, 2 recorded
+    assert reviews == 54 + 11
+    # no mail for an inspection; the demo buyer hears the outcome of her closed label report
+    assert counts(loaded)["OutboxMessage"] == 54 + 6 + 1
     assert recipients == {row.owner_email for row in PRODUCERS} | {"khach@demo.cho-ocop.vn"}
 
 
@@ -355,7 +363,7 @@ def test_the_never_listed_products_are_unlisted_for_the_right_reasons(loaded):
     assert rejected.review_reason == demo.REJECT_REASON
     for slug in NEVER_LISTED_SLUGS:
         assert by_slug[slug].variants
-    assert listed_slugs(loaded) == DEMO_SLUGS - set(NEVER_LISTED_SLUGS)
+    assert listed_slugs(loaded) == (DEMO_SLUGS | PROGRAMME_SLUGS) - set(NEVER_LISTED_SLUGS)
 
 
 def test_the_storefront_never_shows_the_never_listed_products(loaded, client):
@@ -372,7 +380,7 @@ def test_the_storefront_never_shows_the_never_listed_products(loaded, client):
     listed = by_slug["nuoc-mam-nhi-ca-com-phu-quoc-43-do-dam"]
     found = client.get("/search", query_string={"q": listed.name}).get_data(as_text=True)
     assert f"/p/{listed.slug}" in found
-    for slug in DEMO_SLUGS - set(NEVER_LISTED_SLUGS):
+    for slug in (DEMO_SLUGS | PROGRAMME_SLUGS) - set(NEVER_LISTED_SLUGS):
         assert client.get(f"/p/{slug}").status_code == 200, slug
     assert client.get("/producers/htx-ca-phe-ea-tul").status_code == 200
 
@@ -403,6 +411,22 @@ def test_the_demo_accounts_are_four_and_each_producer_owner_has_a_producer(loade
     assert all(
         a.email.endswith("@demo.cho-ocop.vn") and len(a.password) >= 8 for a in DEMO_ACCOUNTS
     )
+
+
+def test_the_programme_office_has_renewals_at_each_stage_and_inspections(loaded, frozen_today):
+    from shop.programme import renewals, services
+
+    states = {d.certificate.product.name: d.state for d in renewals.due()}
+    assert states == {
+        "Cà phê hạt Arabica Ea Tul": "approved",
+        "Mật ong hoa cà phê hũ nhỏ": "submitted",
+        "Nước mắm truyền thống Phú Quốc loại 30 độ đạm": "changes_requested",
+        "Mật ong bạc hà Mèo Vạc hũ 150g": "none",
+    }
+    outcomes = sorted(i.outcome.value for i in services.inspections())
+    assert outcomes == ["fix_by_deadline", "passed", "pending"]
+    assert [i.subject_name for i in services.overdue_fixes()] == ["Tiêu đen Phú Quốc"]
+    assert all(len(i.attachments) == 1 for i in services.inspections() if i.done_on)
 
 
 def test_the_demo_has_a_fair_collective_marks_and_buyers_label_reports(loaded, client):

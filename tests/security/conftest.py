@@ -164,7 +164,8 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     )
     db.session.add(address)
     db.session.commit()
-    programme_ids = _programme_world(coffee, staff)
+    inspection = _an_inspection(coffee, staff)
+    fairs_ids = _fairs_world(coffee, staff)
 
     return World(
         users={
@@ -190,39 +191,24 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "reset_token": make_reset_token(buyer),
             "address_id": address.id,
             "unsubscribe_token": unsubscribe_token(buyer),
+            "inspection_id": inspection.id,
+            "attachment_id": inspection.attachments[0].id,
             "slug": coffee.slug,  # a product page's own forms (the label report)
-            **programme_ids,
+            **fairs_ids,
         },
     )
 
 
-def _programme_world(product, staff) -> dict[str, int]:
-    """Issue #17's rows: an inspection with a file, a label report with a photo, an upcoming
-    event, a collective mark."""
+def _fairs_world(product, staff) -> dict[str, int]:
+    """A label report with a photo, an upcoming event, a collective mark (issue #17)."""
     import datetime as dt
 
     from shop import clock
     from shop.events.services import EventDetails, publish
     from shop.marks.services import MarkDetails, record
-    from shop.programme import services as programme
-    from shop.programme.models import InspectionOutcome
     from shop.reports.services import NewReport, report_product
     from tests import images
-    from tests.scans import png_bytes
 
-    inspection = programme.plan_inspection(product, "routine", clock.today(), staff)
-    programme.record_inspection(
-        inspection,
-        staff,
-        programme.Record(
-            clock.today(),
-            "Lê Kiểm",
-            "Đạt",
-            InspectionOutcome.FIX_BY_DEADLINE,
-            fix_deadline=clock.today() + dt.timedelta(days=30),
-            files=[png_bytes()],
-        ),
-    )
     report = report_product(
         product, product.certificates[0], NewReport("other", photo=images.png()), None
     )
@@ -232,13 +218,29 @@ def _programme_world(product, staff) -> dict[str, int]:
         staff,
     )
     mark = record(MarkDetails("Cà phê Buôn Ma Thuột", "gi", "00005", "UBND tỉnh Đắk Lắk"), staff)
-    return {
-        "inspection_id": inspection.id,
-        "attachment_id": inspection.attachments[0].id,
-        "report_id": report.id,
-        "event_id": event.id,
-        "mark_id": mark.id,
-    }
+    return {"report_id": report.id, "event_id": event.id, "mark_id": mark.id}
+
+
+def _an_inspection(product, staff):
+    """An inspection of the coffee recorded with one photo (the programme office, issue #17)."""
+    from shop import clock
+    from shop.programme import services
+    from shop.programme.models import InspectionOutcome
+    from tests.scans import png_bytes
+
+    inspection = services.plan_inspection(product, "routine", clock.today(), staff)
+    services.record_inspection(
+        inspection,
+        staff,
+        services.Record(
+            clock.today(),
+            "Lê Kiểm",
+            "Đạt",
+            InspectionOutcome.PASSED,
+            files=[png_bytes()],
+        ),
+    )
+    return inspection
 
 
 def snapshot(db) -> dict[str, list[tuple]]:

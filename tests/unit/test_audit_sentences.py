@@ -50,6 +50,11 @@ EXPECTED = {
     "privacy.guest_data_erased",
     "privacy.staff_viewed.order",
     "privacy.staff_viewed.producers",
+    # the programme office (issue #17)
+    "certificate.renewal_reminded",
+    "inspection.planned",
+    "inspection.recorded",
+    "inspection.fix_confirmed",
     "label_report.received",
     "label_report.inspection_opened",
     "label_report.closed",

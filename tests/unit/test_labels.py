@@ -23,6 +23,10 @@ SHOP = Path(__file__).resolve().parents[2] / "shop"
 # refund statuses as the buyer and the producer read them).
 ELSEWHERE = {
     ("payments/labels.py", "PAYMENT_STATUS_LABELS"),
+    # The programme office words its own (inspection kinds and outcomes, renewal states).
+    ("programme/labels.py", "INSPECTION_KIND_LABELS"),
+    ("programme/labels.py", "INSPECTION_OUTCOME_LABELS"),
+    ("programme/labels.py", "RENEWAL_STATUS_LABELS"),
 }
 
 

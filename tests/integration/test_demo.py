@@ -206,7 +206,7 @@ def test_each_review_told_the_producer_by_e_mail(loaded):
         sa.select(sa.func.count())
         .select_from(AuditEntry)
         .where(AuditEntry.actor.has(User.email == STAFF_EMAIL))
-        .where(AuditEntry.action.like("certificate.%"))
+        .where(AuditEntry.action.like("certificate.%") | AuditEntry.action.like("inspection.%"))
     )
     recipients = set(loaded.session.scalars(sa.select(OutboxMessage.recipient)))
 

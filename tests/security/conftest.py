@@ -179,6 +179,7 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
     db.session.add(payout_line)
     db.session.commit()
     inspection = _an_inspection(coffee, staff)
+    fairs_ids = _fairs_world(coffee, staff)
 
     return World(
         users={
@@ -209,8 +210,32 @@ def shop_world(app, db, frozen_today, fast_demo) -> World:
             "month": "2026-11",
             "inspection_id": inspection.id,
             "attachment_id": inspection.attachments[0].id,
+            "slug": coffee.slug,  # a product page's own forms (the label report)
+            **fairs_ids,
         },
     )
+
+
+def _fairs_world(product, staff) -> dict[str, int]:
+    """A label report with a photo, an upcoming event, a collective mark (issue #17)."""
+    import datetime as dt
+
+    from shop import clock
+    from shop.events.services import EventDetails, publish
+    from shop.marks.services import MarkDetails, record
+    from shop.reports.services import NewReport, report_product
+    from tests import images
+
+    report = report_product(
+        product, product.certificates[0], NewReport("other", photo=images.png()), None
+    )
+    today = clock.today()
+    event = publish(
+        EventDetails("Hội chợ OCOP", "fair", 66, "Quảng trường", today, today + dt.timedelta(3)),
+        staff,
+    )
+    mark = record(MarkDetails("Cà phê Buôn Ma Thuột", "gi", "00005", "UBND tỉnh Đắk Lắk"), staff)
+    return {"report_id": report.id, "event_id": event.id, "mark_id": mark.id}
 
 
 def _an_inspection(product, staff):

@@ -205,7 +205,7 @@ def bulk_index(data: Dataset) -> int:
 
     engine = backend()
     engine.clear()
-    writer = engine._open().writer(limitmb=256)
+    writer = engine._open().writer(limitmb=256, compound=False)
     documents = 0
     try:
         for batch in all_documents():

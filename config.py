@@ -87,6 +87,9 @@ class Config:
     RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5 per hour")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Above this many products in the Whoosh index the shop warns that search is slow and
+    # points to SEARCH_BACKEND=postgres (shop/search/size.py; 0: never). It keeps serving.
+    WHOOSH_MAX_PRODUCTS = _env_int("WHOOSH_MAX_PRODUCTS", 20_000)
     # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
     # version must be at least the PostgreSQL server's.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR")

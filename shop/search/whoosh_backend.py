@@ -265,6 +265,13 @@ class WhooshBackend:
             raise
         writer.commit()
 
+    def document_count(self) -> int | None:
+        """Products in the index, None when there is no index yet."""
+        try:
+            return self._searcher().doc_count()
+        except IndexUnavailable:
+            return None
+
     def indexed_ids(self) -> set[int]:
         searcher = self._searcher()
         return {stored["id"] for stored in searcher.all_stored_fields()}

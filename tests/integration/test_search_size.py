@@ -36,9 +36,7 @@ def staff(db, login):
     return login(user)
 
 
-def test_the_staff_front_page_says_so_in_vietnamese_then_english(
-    app, three_indexed, staff, client
-):
+def test_the_staff_front_page_says_so_in_vietnamese_then_english(app, three_indexed, staff, client):
     app.config["WHOOSH_MAX_PRODUCTS"] = 2
 
     page = client.get("/staff/").get_data(as_text=True)
@@ -91,9 +89,7 @@ def test_the_reindex_command_is_quiet_under_the_limit(app, three_indexed):
     assert VIETNAMESE not in result.output and ENGLISH not in result.output
 
 
-def test_the_log_says_so_after_a_rebuild_and_at_a_process_first_search(
-    app, three_indexed, caplog
-):
+def test_the_log_says_so_after_a_rebuild_and_at_a_process_first_search(app, three_indexed, caplog):
     app.config["WHOOSH_MAX_PRODUCTS"] = 2
     with caplog.at_level(logging.WARNING, logger="shop.search.size"):
         reindex()

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 HOW_TO_SWITCH = (
     "set DATABASE_URL to a PostgreSQL database and SEARCH_BACKEND=postgres, "
-    "then run `flask search reindex` (README, 'Search')"
+    "then run `flask search reindex` (README, 'Running on PostgreSQL')"
 )
 
 
@@ -47,7 +47,7 @@ def log_message(documents: int) -> str:
     return (
         f"The Whoosh search index holds {documents:,} products, more than "
         f"WHOOSH_MAX_PRODUCTS={current_app.config['WHOOSH_MAX_PRODUCTS']:,}: searches get slow "
-        f"and use more memory as the catalogue grows. Switch to the PostgreSQL search backend: "
+        f"as the catalogue grows. Switch to the PostgreSQL search backend: "
         f"{HOW_TO_SWITCH}."
     )
 

@@ -109,6 +109,9 @@ class Config:
     SCANS_ROOT = os.environ.get("SCANS_ROOT")
     MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE")
     SCANS_STORAGE = os.environ.get("SCANS_STORAGE")
+    # Above this many products in the Whoosh index the shop warns that search is slow and
+    # points to SEARCH_BACKEND=postgres (shop/search/size.py; 0: never). It keeps serving.
+    WHOOSH_MAX_PRODUCTS = _env_int("WHOOSH_MAX_PRODUCTS", 20_000)
     # Where `flask backup` finds pg_dump and pg_restore (default: the PATH); their major
     # version must be at least the PostgreSQL server's.
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR")

@@ -16,6 +16,11 @@ Flows:
 - `checkout`: a new guest each time: add to cart, the cart, the checkout form (GET, then POST
   with cash on delivery), the review page, place the order; a flow counts only if the order
   page is where it ends.
+- `race`: many buyers racing for scarce stock. Untimed, `--buyers` guests each put one of the
+  plan's `race_variants` in the cart and go as far as the review page (cash on delivery);
+  then, timed, they all press "Place the order" at once (`--connections` at a time). Reports
+  orders placed per second, refusals (out of stock) and errors; bench/run.py then checks in
+  the database that no stock went below zero and that what was sold is what left the stock.
 
 Cookies are kept by hand: the production config marks them Secure (the shop runs behind TLS),
 which a client on plain http://127.0.0.1 would otherwise refuse to send back.
@@ -284,6 +289,129 @@ class Buyer:
         if placed.status != 302 or "/orders/" not in placed.header("location"):
             raise FlowError(f"place {placed.status} → {placed.header('location')}")
 
+    async def ready_to_place(self) -> tuple[Session, dict] | None:
+        """A guest with one scarce variant in the cart, at the review page: its place form."""
+        session = Session()
+        page = await fetch(self.port, "GET", self.rng.choice(self.plan["product_paths"]), session)
+        found = CSRF.search(page.body)
+        if page.status != 200 or not found:
+            return None
+        self.token = found.group(1).decode()
+        response = await fetch(
+            self.port,
+            "POST",
+            "/cart/add",
+            session,
+            form={
+                "variant_id": self.rng.choice(self.plan["race_variants"]),
+                "quantity": 1,
+                "csrf_token": self.token,
+            },
+            accept="application/json",
+        )
+        if response.status != 200:
+            return None
+        form_page = await fetch(self.port, "GET", "/checkout", session)
+        token = CSRF.search(form_page.body)
+        if form_page.status != 200 or not token:
+            return None
+        address = self.plan["address"]
+        posted = await fetch(
+            self.port,
+            "POST",
+            "/checkout",
+            session,
+            form={
+                "csrf_token": token.group(1).decode(),
+                "full_name": "Nguyễn Văn Đua",
+                "phone": f"09{self.rng.randrange(10**8):08d}",
+                "email": f"racer{self.rng.randrange(10**6)}@bench.cho-ocop.vn",
+                "province_code": address["province"],
+                "ward_code": address["ward"],
+                "street": "1 Đường Benchmark",
+                "note": "",
+                "payment_method": "cod",
+                "privacy_consent": "y",
+            },
+        )
+        if posted.status != 302:
+            return None
+        review = await fetch(self.port, "GET", "/checkout/review", session)
+        fields = {name: hidden(name, review.body) for name in PLACE_FIELDS}
+        token = CSRF.search(review.body)
+        if review.status != 200 or not all(fields.values()) or not token:
+            return None
+        return session, {"csrf_token": token.group(1).decode(), **fields}
+
+    async def place(self, session: Session, form: dict) -> str:
+        """Press "Place the order": "placed", "refused" (the shop said no) or an error kind."""
+        try:
+            placed = await self.timed("POST", "/checkout/place", session, form=form)
+        except (TimeoutError, OSError, ValueError) as error:
+            return type(error).__name__
+        if placed.status == 302 and "/orders/" in placed.header("location"):
+            return "placed"
+        if placed.status in (200, 302, 409, 422):
+            return "refused"
+        return f"place {placed.status}"
+
+
+async def race(args, plan: dict) -> dict:
+    """Buyers made ready untimed, then all placing their orders at once (timed)."""
+    tally = Tally()
+    rng = random.Random(args.seed)
+    gate = asyncio.Semaphore(args.connections)
+
+    async def prepare(buyer: Buyer):
+        async with gate:
+            try:
+                return buyer, await buyer.ready_to_place()
+            except (TimeoutError, OSError, ValueError, IndexError):
+                return buyer, None
+
+    buyers = [
+        Buyer(args.port, plan, tally, random.Random(rng.random())) for _ in range(args.buyers)
+    ]
+    started = time.perf_counter()
+    ready = [(b, r) for b, r in await asyncio.gather(*(prepare(b) for b in buyers)) if r]
+    prepare_s = time.perf_counter() - started
+
+    async def press(buyer: Buyer, session: Session, form: dict) -> str:
+        async with gate:
+            return await buyer.place(session, form)
+
+    tally.counting = True
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(press(b, s, f) for b, (s, f) in ready))
+    seconds = time.perf_counter() - started
+    requests = sorted(tally.requests)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome] = counts.get(outcome, 0) + 1
+    placed = counts.pop("placed", 0)
+    refused = counts.pop("refused", 0)
+    return {
+        "flow": "race",
+        "buyers": args.buyers,
+        "ready": len(ready),
+        "prepare_s": prepare_s,
+        "seconds": seconds,
+        "requests": len(requests),
+        "requests_per_s": len(requests) / seconds if seconds else 0.0,
+        "placed": placed,
+        "refused": refused,
+        "orders_per_s": placed / seconds if seconds else 0.0,
+        "flows": placed,
+        "flows_per_s": placed / seconds if seconds else 0.0,
+        "p50_ms": percentile(requests, 50),
+        "p95_ms": percentile(requests, 95),
+        "p99_ms": percentile(requests, 99),
+        "max_ms": requests[-1] if requests else 0.0,
+        "errors": sum(counts.values()) + (args.buyers - len(ready)),
+        "error_kinds": counts
+        | ({"not ready": args.buyers - len(ready)} if len(ready) < args.buyers else {}),
+    }
+
 
 def _kind(error: Exception) -> str:
     if isinstance(error, FlowError):
@@ -336,7 +464,8 @@ async def drive(args, plan: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--flow", choices=("get", "add", "checkout"), required=True)
+    parser.add_argument("--flow", choices=("get", "add", "checkout", "race"), required=True)
+    parser.add_argument("--buyers", type=int, default=300, help="race: buyers placing at once")
     parser.add_argument("--data", required=True, help="the plan: JSON written by bench/run.py")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -348,7 +477,11 @@ def main(argv: list[str] | None = None) -> int:
     args.warmup = max(0.0, min(args.warmup, 60.0))
     with open(args.data, encoding="utf-8") as handle:
         plan = json.load(handle)
-    print(json.dumps(asyncio.run(drive(args, plan))))
+    args.buyers = max(1, min(args.buyers, 5_000))
+    if args.flow == "race":
+        print(json.dumps(asyncio.run(race(args, plan))))
+    else:
+        print(json.dumps(asyncio.run(drive(args, plan))))
     return 0
 
 

@@ -60,13 +60,23 @@ RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ocop_bench_shop"
 WRK_ENDPOINTS = ("home", "catalogue", "product", "search", "suggest", "api")
-CLIENT_ENDPOINTS = ("add", "checkout")
+CLIENT_ENDPOINTS = ("add", "checkout", "race")
 ENDPOINTS = WRK_ENDPOINTS + CLIENT_ENDPOINTS
 WORKERS = 2
 PATHS_PER_ENDPOINT = 2_000
 # No endpoint measured here is rate limited (only log-in, registration and password reset
 # are); the limits are raised anyway so a future limit on a measured path cannot skew figures.
 HIGH_LIMIT = "1000000 per minute"
+# The page cache (PAGE_CACHE, shop/pagecache.py): with it on, each cached endpoint picks from
+# this many paths, so the in-process store (CACHE_THRESHOLD, 300 pages) holds them all and
+# the run measures hits; the X-Cache header of every answer is counted and reported.
+CACHED_PATHS = 60
+CACHED_ENDPOINTS = ("home", "catalogue", "product", "api")
+# The race: this many buyers, made ready at the review page, place their orders at once for
+# RACE_VARIANTS variants holding RACE_STOCK each (fewer units than buyers: some must be told no).
+RACE_BUYERS = 400
+RACE_VARIANTS = 40
+RACE_STOCK = 5
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -98,6 +108,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=search_bench.SEED)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--tag", default="", help="suffix of the results file (e.g. 'before')")
+    parser.add_argument(
+        "--page-cache",
+        choices=("on", "off"),
+        nargs="+",
+        default=["off"],
+        help="serve with PAGE_CACHE on and/or off (one server run each; code without a page "
+        "cache ignores it)",
+    )
+    parser.add_argument("--buyers", type=int, default=RACE_BUYERS, help="race: buyers at once")
     args = parser.parse_args(argv)
     if args.quick:
         args.products, args.duration, args.warmup = [2_000], 2, 1
@@ -205,7 +224,7 @@ def bulk_index(data: Dataset) -> int:
 
     engine = backend()
     engine.clear()
-    writer = engine._open().writer(limitmb=256)
+    writer = engine._open().writer(limitmb=256, compound=False)
     documents = 0
     try:
         for batch in all_documents():
@@ -458,7 +477,7 @@ class Gunicorn:
         return sizes
 
 
-def shop_env(data: Dataset) -> dict:
+def shop_env(data: Dataset, page_cache: str = "off") -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -475,6 +494,7 @@ def shop_env(data: Dataset) -> dict:
         REGISTER_LIMIT_PER_IP=HIGH_LIMIT,
         RESET_LIMIT_PER_IP=HIGH_LIMIT,
         PYTHONPATH=str(ROOT),
+        PAGE_CACHE="1" if page_cache == "on" else "0",
     )
     return env
 
@@ -529,6 +549,7 @@ def run_wrk(server: Gunicorn, paths: list[str], args, folder: Path, seconds: int
         "max_ms": raw["max_us"] / 1000,
         "errors": errors + raw["status_errors"],
         "error_kinds": {k: raw[k] for k in raw if k.endswith(("_errors", "timeouts")) and raw[k]},
+        "x_cache": {k: raw.get(f"cache_{k}", 0) for k in ("hit", "miss", "bypass", "none")},
     }
 
 
@@ -550,26 +571,94 @@ def run_client(server: Gunicorn, flow: str, plan_file: Path, args) -> dict:
         str(args.warmup),
         "--seed",
         str(args.seed),
+        "--buyers",
+        str(args.buyers),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 120)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 900)
     if done.returncode != 0:
         raise SystemExit(f"bench/client.py failed: {done.stderr[-2000:]}")
     return {"tool": "client", **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-def measure_endpoint(server: Gunicorn, endpoint: str, the_plan: dict, plan_file: Path, args):
+def measure_endpoint(
+    server: Gunicorn, endpoint: str, the_plan: dict, plan_file: Path, args, data=None, cache="off"
+):
     drained = server.drain()
     load = os.getloadavg()
-    if endpoint in CLIENT_ENDPOINTS:
+    if endpoint == "race":
+        before = race_setup(data, the_plan, plan_file)
+        result = run_client(server, endpoint, plan_file, args)
+        result["stock_check"] = race_check(data, before)
+    elif endpoint in CLIENT_ENDPOINTS:
         result = run_client(server, endpoint, plan_file, args)
     else:
         paths = the_plan["paths"][endpoint]
+        if cache == "on" and endpoint in CACHED_ENDPOINTS:
+            paths = paths[:CACHED_PATHS]
         folder = plan_file.parent / endpoint
         if args.warmup:
             run_wrk(server, paths, args, folder, args.warmup)
         result = run_wrk(server, paths, args, folder, args.duration)
     result.update(endpoint=endpoint, load_before=load, rss_mb=server.rss_mb(), drain_s=drained)
     return result
+
+
+def race_setup(data: Dataset, the_plan: dict, plan_file: Path) -> dict:
+    """RACE_VARIANTS variants of the plan get RACE_STOCK units each (written into the plan for
+    the client); returns what the check needs: the variants, their stock, the last order line."""
+    from shop.catalog.models import Variant
+    from shop.extensions import db
+    from shop.orders.models import OrderLine
+
+    chosen = the_plan["variants"][:RACE_VARIANTS]
+    app = shop_app(data)
+    with app.app_context():
+        db.session.execute(
+            sa.update(Variant).where(Variant.id.in_(chosen)).values(stock=RACE_STOCK)
+        )
+        db.session.commit()
+        last_line = db.session.scalar(sa.select(sa.func.max(OrderLine.id))) or 0
+        db.engine.dispose()
+    the_plan["race_variants"] = chosen
+    plan_file.write_text(json.dumps(the_plan, ensure_ascii=False))
+    return {"variants": chosen, "stock": RACE_STOCK, "last_line": last_line}
+
+
+def race_check(data: Dataset, before: dict) -> dict:
+    """After the race: no stock below zero, and the units sold (order lines since) are exactly
+    what left the stock, variant by variant."""
+    from shop.catalog.models import Variant
+    from shop.extensions import db
+    from shop.orders.models import OrderLine
+
+    app = shop_app(data)
+    with app.app_context():
+        remaining = dict(
+            db.session.execute(
+                sa.select(Variant.id, Variant.stock).where(Variant.id.in_(before["variants"]))
+            ).all()
+        )
+        sold = dict(
+            db.session.execute(
+                sa.select(OrderLine.variant_id, sa.func.sum(OrderLine.quantity))
+                .where(
+                    OrderLine.id > before["last_line"],
+                    OrderLine.variant_id.in_(before["variants"]),
+                )
+                .group_by(OrderLine.variant_id)
+            ).all()
+        )
+        db.engine.dispose()
+    below_zero = [v for v, left in remaining.items() if left < 0]
+    mismatched = [v for v in before["variants"] if before["stock"] - remaining[v] != sold.get(v, 0)]
+    return {
+        "initial_units": before["stock"] * len(before["variants"]),
+        "sold_units": sum(sold.values()),
+        "remaining_units": sum(remaining.values()),
+        "below_zero": below_zero,
+        "sold_not_initial_minus_remaining": mismatched,
+        "oversell": bool(below_zero or mismatched),
+    }
 
 
 def ceiling(args, folder: Path) -> dict:
@@ -707,24 +796,40 @@ def run_dataset(data: Dataset, args) -> dict:
         return {"setup": timings, "statements": count_queries(data, the_plan, args)}
     top = None if args.no_ceiling else ceiling(args, work)
     rows = []
-    env = shop_env(data)
-    with Gunicorn("shop:create_app()", env, args.workers, work / "gunicorn.log") as server:
-        started_rss = server.rss_mb()
-        for endpoint in args.endpoints:
-            row = measure_endpoint(server, endpoint, the_plan, plan_file, args)
-            rows.append(row)
-            print(
-                f"  {endpoint:<10} {row['requests_per_s']:8.1f} req/s  p50 {row['p50_ms']:.1f}"
-                f"  p95 {row['p95_ms']:.1f}  p99 {row['p99_ms']:.1f} ms  errors {row['errors']}"
-                f"  load {row['load_before'][0]:.2f}",
-                flush=True,
-            )
+    started_rss = {}
+    for cache in args.page_cache:
+        env = shop_env(data, cache)
+        log = work / f"gunicorn-cache-{cache}.log"
+        with Gunicorn("shop:create_app()", env, args.workers, log) as server:
+            started_rss[cache] = server.rss_mb()
+            for endpoint in args.endpoints:
+                row = measure_endpoint(server, endpoint, the_plan, plan_file, args, data, cache)
+                row["page_cache"] = cache
+                row["endpoint"] = f"{endpoint} (cache {cache})" if cache == "on" else endpoint
+                rows.append(row)
+                print(
+                    f"  {row['endpoint']:<18} {row['requests_per_s']:8.1f} req/s"
+                    f"  p50 {row['p50_ms']:.1f}  p95 {row['p95_ms']:.1f}  p99 {row['p99_ms']:.1f}"
+                    f" ms  errors {row['errors']}  load {row['load_before'][0]:.2f}"
+                    + (f"  X-Cache {row['x_cache']}" if row.get("x_cache", {}).get("hit") else "")
+                    + (f"  {_race_line(row)}" if "stock_check" in row else ""),
+                    flush=True,
+                )
     ceiling_rps = top["wrk"]["requests_per_s"] if top else None
     for row in rows:
         row["ratio_to_ceiling"] = row["requests_per_s"] / ceiling_rps if ceiling_rps else None
     title = f"{data.db}, {data.products} products, {args.workers} workers, c={args.connections}"
     print_table(title, ([top["wrk"], top["client"]] if top else []) + rows, ceiling_rps)
     return {"setup": timings, "ceiling": top, "endpoints": rows, "rss_at_start": started_rss}
+
+
+def _race_line(row: dict) -> str:
+    check = row["stock_check"]
+    return (
+        f"placed {row['placed']} ({row['orders_per_s']:.1f} orders/s), refused {row['refused']}"
+        f" of {row['ready']} ready; units {check['initial_units']} → sold {check['sold_units']}"
+        f", left {check['remaining_units']}; oversell: {'YES' if check['oversell'] else 'none'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,6 +158,20 @@ def search_reindex() -> None:
         indexed = reindex(advance)
     db.session.commit()  # the PostgreSQL backend writes its tables through the session
     click.echo(f"{indexed} products indexed.")
+    _say_if_whoosh_is_too_large(indexed)
+
+
+def _say_if_whoosh_is_too_large(documents: int) -> None:
+    """Past WHOOSH_MAX_PRODUCTS: the warning, in Vietnamese and English, on stderr."""
+    from flask_babel import force_locale
+
+    from shop.search.size import staff_message, whoosh_oversize
+
+    if whoosh_oversize(documents) is None:
+        return
+    for locale in ("vi", "en"):
+        with force_locale(locale):
+            click.echo(f"WARNING: {staff_message(documents)}", err=True)
 
 
 @search_cli.command("check")

@@ -4,11 +4,12 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from shop.lazy_migrate import LazyMigrate
 
 
 class Base(DeclarativeBase):
@@ -26,7 +27,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()  # Flask-Migrate, imported on first use (shop/lazy_migrate.py)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

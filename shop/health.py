@@ -60,6 +60,15 @@ def search_usable() -> bool:
         return False
 
 
+def search_warnings() -> list[str]:
+    """What an operator should change although the shop serves: a Whoosh index past
+    WHOOSH_MAX_PRODUCTS (shop/search/size.py), in English."""
+    from shop.search.size import log_message, whoosh_oversize
+
+    documents = whoosh_oversize()
+    return [log_message(documents)] if documents is not None else []
+
+
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
@@ -69,7 +78,12 @@ def healthz():
     if checks["database"] == OK:
         checks["search"] = OK if search_usable() else FAILING
     healthy = all(value == OK for value in checks.values())
-    response = jsonify(status="ok" if healthy else "unavailable", checks=checks)
+    found = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if checks.get("search") == OK:
+        warnings = search_warnings()
+        if warnings:
+            found["warnings"] = warnings  # still 200: the shop serves, only slower
+    response = jsonify(found)
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"
     if not healthy:

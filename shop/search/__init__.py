@@ -45,7 +45,19 @@ def backend():
             )
             found = WhooshBackend(Path(path))
         current_app.extensions["search_backend"] = found
+        if kind != "postgres":
+            _warn_if_oversize()  # once per process and app: in the log at its first search
     return found
+
+
+def _warn_if_oversize(documents: int | None = None) -> None:
+    """Log that the Whoosh index is past WHOOSH_MAX_PRODUCTS (never fails a search)."""
+    from shop.search import size
+
+    try:
+        size.warn_if_oversize(documents)
+    except Exception:  # a damaged index is rebuilt by the search itself
+        log.debug("search: the size check failed", exc_info=True)
 
 
 def _with_rebuild(action: Callable):
@@ -149,6 +161,8 @@ def reindex(progress: Callable[[int, int], None] | None = None) -> int:
         done += len(batch)
         if progress:
             progress(done, total)
+    if engine.name == "whoosh":
+        _warn_if_oversize(done)
     return done
 
 

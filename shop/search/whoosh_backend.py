@@ -8,11 +8,13 @@ refreshes it when another process has committed. Expiry is a filter at query tim
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import shutil
 import threading
 import warnings
+import weakref
 from pathlib import Path
 
 from whoosh import analysis, fields, index, query, sorting
@@ -32,6 +34,12 @@ from shop.search.joined import Plan, pairs, plan
 from shop.text import fold
 
 WRITE_TIMEOUT = 30.0
+# Segments are written as separate files (`compound=False`), never as one compound file:
+# Whoosh reads a compound segment's terms and postings through an in-memory copy
+# (BufferFile wraps the mapped file in a BytesIO), so every worker held the whole index in
+# its own memory, 21 MB at 10,000 products and growing with the catalogue; separate files are
+# read from the page cache, shared by every worker (docs/benchmarks.md, "Memory per worker").
+# An index written before keeps its compound segments until `flask search reindex`.
 FILTER_CACHE_SIZE = 64  # filter document sets kept per thread's searcher
 NOTHING = query.Term("key", "-")  # matches no document (keys are product ids)
 # The fields whose joined syllable pairs are indexed (shop.search.joined), and how much a
@@ -136,6 +144,13 @@ def _open_dir(path: Path) -> index.Index:
     raise IndexUnavailable(failure)
 
 
+def _close_all(searchers: list) -> None:
+    """Close these searchers and their files, quietly (one may be half-closed already)."""
+    while searchers:
+        with contextlib.suppress(Exception):
+            searchers.pop().close()
+
+
 class IndexUnavailable(Exception):
     """The index is missing or unreadable; the caller rebuilds it."""
 
@@ -150,6 +165,10 @@ class WhooshBackend:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._index: index.Index | None = None
+        # Every thread's open searcher: with separate segment files each holds open files,
+        # closed when it is replaced, and all together when the backend is collected.
+        self._searchers: list = []
+        weakref.finalize(self, _close_all, self._searchers)
 
     # --- the index folder ---------------------------------------------------------------
 
@@ -177,7 +196,7 @@ class WhooshBackend:
         """Create a new, empty index (the old files are removed)."""
         with self._lock:
             self._index = None
-            self._local.__dict__.clear()
+            self._drop_searcher()
             if self.path.exists():
                 shutil.rmtree(self.path)
             self.path.mkdir(parents=True, exist_ok=True)
@@ -192,10 +211,11 @@ class WhooshBackend:
         searcher = getattr(self._local, "searcher", None)
         try:
             if searcher is not None and not searcher.up_to_date():
-                searcher.close()
+                self._drop_searcher()
                 searcher = None
             if searcher is None:
                 searcher = self._open().searcher()
+                self._searchers.append(searcher)
         except IndexUnavailable:
             raise
         except Exception as error:
@@ -207,7 +227,16 @@ class WhooshBackend:
     def _forget(self) -> None:
         with self._lock:
             self._index = None
+        self._drop_searcher()
+
+    def _drop_searcher(self) -> None:
+        """Close this thread's searcher (and forget its filters)."""
+        searcher = self._local.__dict__.pop("searcher", None)
         self._local.__dict__.clear()
+        if searcher is not None:
+            with contextlib.suppress(ValueError):
+                self._searchers.remove(searcher)
+            _close_all([searcher])
 
     # --- writing -------------------------------------------------------------------------
 
@@ -215,7 +244,7 @@ class WhooshBackend:
         """Add or replace documents (one writer at a time across processes)."""
         if not documents:
             return
-        writer = self._open().writer(timeout=WRITE_TIMEOUT)
+        writer = self._open().writer(timeout=WRITE_TIMEOUT, compound=False)
         try:
             for document in documents:
                 writer.update_document(**_fields(document))
@@ -227,7 +256,7 @@ class WhooshBackend:
     def remove(self, product_ids: list[int]) -> None:
         if not product_ids:
             return
-        writer = self._open().writer(timeout=WRITE_TIMEOUT)
+        writer = self._open().writer(timeout=WRITE_TIMEOUT, compound=False)
         try:
             for product_id in product_ids:
                 writer.delete_by_term("key", str(product_id))
@@ -235,6 +264,13 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
+
+    def document_count(self) -> int | None:
+        """Products in the index, None when there is no index yet."""
+        try:
+            return self._searcher().doc_count()
+        except IndexUnavailable:
+            return None
 
     def indexed_ids(self) -> set[int]:
         searcher = self._searcher()

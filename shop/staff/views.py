@@ -36,10 +36,14 @@ AUDIT_PAGE_SIZE = 50
 @staff_required
 def index():
     """The back office's front page: what is waiting."""
+    from shop.search.size import staff_message, whoosh_oversize
+
+    too_large = whoosh_oversize()
     return render_template(
         "staff/index.html",
         queue_size=len(certificates.review_queue()),
         expiring=len(certificates.expiring_soon()),
+        search_warning=staff_message(too_large) if too_large is not None else None,
     )
 
 

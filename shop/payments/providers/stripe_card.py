@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -27,6 +26,9 @@ from shop.payments.providers import (
     register,
 )
 
+if TYPE_CHECKING:
+    import stripe
+
 log = logging.getLogger(__name__)
 
 CURRENCY = "vnd"  # zero-decimal: a Stripe amount in VND is the number of đồng
@@ -39,14 +41,23 @@ GOING_BACK = {"succeeded", "pending"}
 EVENTS = {"payment_intent.succeeded": "paid", "payment_intent.payment_failed": "failed"}
 
 
+def _sdk():
+    """The Stripe SDK, imported on first use: it brings requests and aiohttp (about 12 MB per
+    worker, docs/benchmarks.md) that a shop taking no card payment never needs."""
+    import stripe
+
+    return stripe
+
+
 @contextlib.contextmanager
 def _client() -> Iterator[stripe.StripeClient]:
     """A StripeClient configured from the app config; its HTTP session is closed after use."""
     config = current_app.config
     base = config.get("STRIPE_API_BASE")
-    http = stripe.RequestsClient(timeout=TIMEOUT)
+    sdk = _sdk()
+    http = sdk.RequestsClient(timeout=TIMEOUT)
     try:
-        yield stripe.StripeClient(
+        yield sdk.StripeClient(
             config.get("STRIPE_SECRET_KEY") or "",
             base_addresses={"api": base} if base else None,
             max_network_retries=MAX_NETWORK_RETRIES,
@@ -61,7 +72,7 @@ def _calling(what: str) -> Iterator[None]:
     """Stripe's errors, as the ProviderError the services expect."""
     try:
         yield
-    except stripe.StripeError as error:
+    except _sdk().StripeError as error:
         raise ProviderError(f"Stripe: {what}: {error}") from error
 
 
@@ -118,7 +129,7 @@ class StripeCard:
         try:
             with _client() as client:
                 intent = client.v1.payment_intents.retrieve(payment.provider_ref)
-        except stripe.StripeError as error:
+        except _sdk().StripeError as error:
             log.warning("Stripe: cannot retrieve %s: %s", payment.provider_ref, error)
             return {"kind": "card", **_unavailable()}
         if int(intent.amount) != order.amount_due and intent.status in OPEN_INTENT:
@@ -170,8 +181,8 @@ class StripeCard:
             raise WebhookUnconfigured("STRIPE_WEBHOOK_SECRET is not set")
         signature = headers.get("Stripe-Signature", "")
         try:
-            event = stripe.Webhook.construct_event(payload, signature, secret)
-        except (ValueError, stripe.SignatureVerificationError) as error:
+            event = _sdk().Webhook.construct_event(payload, signature, secret)
+        except (ValueError, _sdk().SignatureVerificationError) as error:
             raise WebhookRefused(str(error)) from error
         outcome = EVENTS.get(event.type)
         if outcome is None:

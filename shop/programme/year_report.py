@@ -189,7 +189,10 @@ def build(year: int, area: Area, today: dt.date | None = None) -> YearReport:
     _sales(report, area, *_year_moments(year))
     report.listed_now = db.session.scalar(
         sa.select(sa.func.count()).select_from(
-            listable_ids(today).where(area.producers()).subquery()
+            listable_ids(today)
+            .join(Producer, Producer.id == Product.producer_id)
+            .where(area.producers())
+            .subquery()
         )
     )
     return report
